@@ -1,0 +1,41 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Models come only from pinned PyPI packages: any hub download must fail loudly.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test test-all lint clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate the synthetic demo corpus and run the main job on it (report in reports/demo/).
+demo: install
+	$(BIN)/insight demo
+
+## Fast test suite (what CI runs).
+test: install
+	$(BIN)/pytest -q -m "not slow"
+
+## Everything, including slow tests.
+test-all: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check insight api tests bench
+	$(BIN)/ruff format --check insight api tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf data/demo data/*.duckdb* artifacts reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Advocacy statistics (NPS, confidence intervals, topic impact)."""

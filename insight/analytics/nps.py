@@ -1,0 +1,76 @@
+"""NPS with honest uncertainty.
+
+* NPS = 100·(p − d), p = promoters (9–10) share, d = detractors (0–6) share.
+* Var(NPS) = 100²·[p + d − (p − d)²]/n  (trinomial variance of the score −1/0/+1).
+* The interval uses the adjusted-Wald correction (Rocks, "Confidence intervals for the Net
+  Promoter Score", 2016): n + 3, promoters + ¾, detractors + ¾, which keeps coverage near the
+  nominal level for small n and never collapses to zero width at p = 1 or d = 1.
+* Difference of two independent NPS: SE = √(SE₁² + SE₂²).
+* Leave-one-out impact of topic T = NPS(all) − NPS(without T) = share_T·(NPS_T − NPS_notT).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from insight.schemas import NPSStat
+
+Z95 = 1.959963984540054
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+
+
+def counts(scores: Iterable[int]) -> tuple[int, int, int]:
+    """(promoters, passives, detractors) of 0–10 scores."""
+    promoters = passives = detractors = 0
+    for score in scores:
+        if score >= PROMOTER_MIN:
+            promoters += 1
+        elif score <= DETRACTOR_MAX:
+            detractors += 1
+        else:
+            passives += 1
+    return promoters, passives, detractors
+
+
+def adjusted_wald_se(promoters: int, detractors: int, n: int) -> float:
+    """Standard error of NPS (in NPS points) with the adjusted-Wald correction."""
+    n_adj = n + 3
+    p = (promoters + 0.75) / n_adj
+    d = (detractors + 0.75) / n_adj
+    return 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n_adj)
+
+
+def nps_from_counts(promoters: int, passives: int, detractors: int, z: float = Z95) -> NPSStat:
+    """NPS and its confidence interval from group counts (``n`` must be positive)."""
+    n = promoters + passives + detractors
+    if n <= 0:
+        raise ValueError("NPS needs at least one score")
+    nps = 100.0 * (promoters - detractors) / n
+    n_adj = n + 3
+    centre = 100.0 * ((promoters + 0.75) - (detractors + 0.75)) / n_adj
+    half = z * adjusted_wald_se(promoters, detractors, n)
+    return NPSStat(n, promoters, passives, detractors, nps,
+                   max(-100.0, centre - half), min(100.0, centre + half))
+
+
+def nps_stat(scores: Iterable[int], z: float = Z95) -> NPSStat:
+    """NPS of 0–10 scores with a 95% (by default) adjusted-Wald interval."""
+    return nps_from_counts(*counts(scores), z=z)
+
+
+def impact(with_topic: NPSStat, without_topic: NPSStat, z: float = Z95) -> tuple[float, float, float]:
+    """Leave-one-out impact of a topic on overall NPS, with an interval.
+
+    impact = share·(NPS_T − NPS_notT). The interval treats the share as fixed and uses
+    SE = share·√(SE_T² + SE_notT²) for the independent groups T and not-T.
+    """
+    n = with_topic.n + without_topic.n
+    share = with_topic.n / n
+    value = share * (with_topic.nps - without_topic.nps)
+    se = share * math.hypot(
+        adjusted_wald_se(with_topic.promoters, with_topic.detractors, with_topic.n),
+        adjusted_wald_se(without_topic.promoters, without_topic.detractors, without_topic.n),
+    )
+    return value, value - z * se, value + z * se

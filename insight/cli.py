@@ -1,0 +1,212 @@
+"""Command line: ``insight demo | run | ingest | fit | tag | report | demo-data``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from insight.config import Config, SourceConfig, load_config
+from insight.errors import InsightError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Verbatim insight engine: topics and NPS impact from customer comments.")
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML/YAML config file.")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a config value: --set topics.min_topic_size=20 (repeatable).")]
+FilesArg = Annotated[list[Path] | None, typer.Argument(
+    help="Input files (CSV, JSONL, Parquet); default: the config's [[sources]].")]
+TextCol = Annotated[str | None, typer.Option(help="Column holding the comment text.")]
+ScoreCol = Annotated[str | None, typer.Option(help="Column holding the 0–10 score.")]
+IdCol = Annotated[str | None, typer.Option(help="Column holding a unique row id.")]
+DateCol = Annotated[str | None, typer.Option(help="Column holding the date/time.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "demo.toml"
+
+
+def _parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise InsightError(f"--set {item!r}: use key=value, e.g. --set seed=7")
+        try:
+            overrides[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = raw
+    return overrides
+
+
+def _config(path: Path | None, overrides: list[str] | None) -> Config:
+    return load_config(path, _parse_overrides(overrides))
+
+
+def _sources(files: list[Path] | None, text: str | None, score: str | None, id_: str | None,
+             date: str | None) -> list[SourceConfig] | None:
+    if not files:
+        return None
+    columns = {k: v for k, v in {"text": text, "score": score, "id": id_, "created_at": date}.items()
+               if v}
+    return [SourceConfig.model_validate({"path": f, "columns": columns}) for f in files]
+
+
+def _fail(exc: InsightError) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def _print_ingest(summary: Any) -> None:
+    typer.echo(f"rows in {summary.rows_in} = kept {summary.kept} + rejected {summary.rejected}; "
+               f"{summary.mentions} mentions")
+    for reason, n in summary.reasons.most_common(8):
+        typer.echo(f"  rejected {n:>5} × {reason}")
+
+
+def _print_fit(result: Any) -> None:
+    typer.echo(f"fitted {result.model_id}: {result.topics} topics on {result.mentions} mentions, "
+               f"outliers {100 * result.outlier_share:.1f}%, tag-vs-fit agreement "
+               f"{100 * result.tag_agreement:.2f}% ({result.seconds:.0f} s)")
+
+
+@app.command()
+def ingest(files: FilesArg = None, config: ConfigOpt = None, set_: SetOpt = None,
+           text_column: TextCol = None, score_column: ScoreCol = None, id_column: IdCol = None,
+           date_column: DateCol = None, quiet: QuietOpt = False) -> None:
+    """Validate, redact, segment and store comments (bad rows go to the rejects table)."""
+    from insight.pipelines.run import ingest as run_ingest
+    from insight.store import Store
+
+    try:
+        cfg = _config(config, set_)
+        with Store(cfg.db_path) as store:
+            summary = run_ingest(cfg, store, _sources(files, text_column, score_column, id_column,
+                                                      date_column), progress=not quiet)
+        _print_ingest(summary)
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command()
+def fit(config: ConfigOpt = None, set_: SetOpt = None, quiet: QuietOpt = False) -> None:
+    """Fit topics on every stored mention and save the model (safe formats, no pickle)."""
+    from insight.pipelines.run import fit as run_fit
+    from insight.store import Store
+
+    try:
+        cfg = _config(config, set_)
+        with Store(cfg.db_path) as store:
+            _print_fit(run_fit(cfg, store, progress=not quiet))
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command()
+def tag(file: Annotated[Path, typer.Argument(help="Comments to tag (CSV, JSONL, Parquet).")],
+        config: ConfigOpt = None, set_: SetOpt = None, text_column: TextCol = None,
+        score_column: ScoreCol = None, id_column: IdCol = None, date_column: DateCol = None,
+        out: Annotated[Path | None, typer.Option(help="Write tagged mentions here (.csv/.jsonl).")]
+        = None,
+        store_results: Annotated[bool, typer.Option("--store/--no-store",
+                                                    help="Also store the comments and tags.")]
+        = False,
+        quiet: QuietOpt = False) -> None:
+    """Assign new comments to the fitted topics (never refits)."""
+    from insight.pipelines.run import tag as run_tag
+    from insight.store import Store
+
+    try:
+        cfg = _config(config, set_)
+        sources = _sources([file], text_column, score_column, id_column, date_column)
+        assert sources is not None
+        with Store(cfg.db_path) as store:
+            summary, tagged = run_tag(cfg, store, sources[0], persist=store_results,
+                                      progress=not quiet)
+        _print_ingest(summary)
+        if out is not None:
+            if out.suffix == ".jsonl":
+                tagged.to_json(out, orient="records", lines=True, force_ascii=False)
+            else:
+                tagged.to_csv(out, index=False)
+            typer.echo(f"wrote {len(tagged)} tagged mentions to {out}")
+        else:
+            counts = tagged["label"].value_counts().head(10)
+            for label, n in counts.items():
+                typer.echo(f"  {n:>5}  {label}")
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command()
+def report(config: ConfigOpt = None, set_: SetOpt = None,
+           out: Annotated[Path | None, typer.Option(help="Output folder.")] = None) -> None:
+    """Write the topic report (Markdown + HTML) for the active model."""
+    from insight.pipelines.run import report as run_report
+    from insight.store import Store
+
+    try:
+        cfg = _config(config, set_)
+        with Store(cfg.db_path) as store:
+            paths = run_report(cfg, store, out)
+        for path in paths.values():
+            typer.echo(f"wrote {path}")
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command()
+def run(files: FilesArg = None, config: ConfigOpt = None, set_: SetOpt = None,
+        text_column: TextCol = None, score_column: ScoreCol = None, id_column: IdCol = None,
+        date_column: DateCol = None, quiet: QuietOpt = False) -> None:
+    """The main job in one command: ingest → fit topics → report."""
+    from insight.pipelines.run import run_all
+
+    try:
+        started = time.perf_counter()
+        cfg = _config(config, set_)
+        result = run_all(cfg, _sources(files, text_column, score_column, id_column, date_column),
+                         progress=not quiet)
+        _print_ingest(result.ingest)
+        _print_fit(result.fit)
+        for path in result.report.values():
+            typer.echo(f"wrote {path}")
+        typer.echo(f"done in {time.perf_counter() - started:.0f} s (database {cfg.db_path})")
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command("demo-data")
+def demo_data(out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/demo"),
+              n: Annotated[int, typer.Option(help="Number of comments.")] = 6000,
+              seed: Annotated[int, typer.Option(help="Random seed.")] = 2026) -> None:
+    """Generate the synthetic demo corpus (three exports + planted ground truth)."""
+    from insight.demo.generator import write_corpus
+
+    for kind, path in write_corpus(out, n, seed).items():
+        typer.echo(f"{kind:>10}: {path}")
+
+
+@app.command()
+def demo(config: ConfigOpt = None, quiet: QuietOpt = False) -> None:
+    """Generate the demo corpus and run the main job on it (fresh database each time)."""
+    from insight.demo.generator import write_corpus
+
+    cfg_path = config or DEMO_CONFIG
+    try:
+        cfg = load_config(cfg_path)
+        folder = cfg.sources[0].path.parent if cfg.sources else Path("data/demo")
+        write_corpus(folder)
+        for stale in (cfg.db_path, cfg.db_path.with_suffix(cfg.db_path.suffix + ".wal")):
+            stale.unlink(missing_ok=True)
+    except InsightError as exc:
+        _fail(exc)
+    run(config=cfg_path, quiet=quiet)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

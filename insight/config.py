@@ -1,0 +1,253 @@
+"""Validated configuration: one file (TOML or YAML) is the source of truth for a run.
+
+``load_config(path, overrides)`` reads the file, applies dotted overrides
+(``{"topics.min_topic_size": 20}``) and validates everything up front, so a bad value or an
+unknown component name fails at start with a message that lists the valid choices.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from insight.errors import ConfigError
+from insight.registry import check_name
+
+
+def _component(kind: str, name: str) -> str:
+    """Validate a component name inside pydantic (which reports ValueError with its location)."""
+    try:
+        return check_name(kind, name)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+CANONICAL_FIELDS = (
+    "id",
+    "text",
+    "score",
+    "created_at",
+    "channel",
+    "touchpoint",
+    "respondent_id",
+    "team",
+    "agent",
+    "segment",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnMap(_Strict):
+    """Which input column holds each canonical field.
+
+    A field left unset is looked up under its canonical name and may be absent (except ``text``);
+    a field set explicitly must exist in the file, so a typo fails loudly instead of losing data.
+    """
+
+    id: str | None = None
+    text: str | None = None
+    score: str | None = None
+    created_at: str | None = None
+    channel: str | None = None
+    touchpoint: str | None = None
+    respondent_id: str | None = None
+    team: str | None = None
+    agent: str | None = None
+    segment: str | None = None
+
+    def explicit(self) -> dict[str, str]:
+        """Fields the user mapped explicitly: canonical name -> column name."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class SourceConfig(_Strict):
+    """One input file (survey export, chat log, social feed)."""
+
+    path: Path
+    format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
+    name: str | None = Field(default=None, description="Source name; defaults to the file stem.")
+    channel: str | None = Field(default=None, description="Channel when the file has no column.")
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    columns: ColumnMap = ColumnMap()
+
+    @property
+    def source_name(self) -> str:
+        return self.name or self.path.stem
+
+
+class IngestConfig(_Strict):
+    max_text_chars: int = Field(default=5000, ge=10, le=1_000_000)
+    score_min: int = 0
+    score_max: int = 10
+    chunk_rows: int = Field(default=50_000, ge=1)
+
+    @model_validator(mode="after")
+    def _range(self) -> IngestConfig:
+        if self.score_min >= self.score_max:
+            raise ValueError(f"score_min ({self.score_min}) must be below score_max")
+        return self
+
+
+class CleanConfig(_Strict):
+    redact: tuple[Literal["email", "phone", "card", "url", "name"], ...] = (
+        "email",
+        "phone",
+        "card",
+        "url",
+        "name",
+    )
+    dedupe: bool = Field(default=True, description="Reject repeats of (respondent, text).")
+
+
+class SegmentConfig(_Strict):
+    component: str = "insight.clauses.v1"
+    min_clause_words: int = Field(default=3, ge=1)
+    batch_size: int = Field(default=256, ge=1)
+
+    @field_validator("component")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _component("segmenter", value)
+
+
+class EmbedConfig(_Strict):
+    component: str = "insight.minilm.v1"
+    device: Literal["cpu", "cuda", "mps", "auto"] = "cpu"
+    batch_size: int = Field(default=64, ge=1)
+    cache: bool = True
+
+    @field_validator("component")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _component("embedder", value)
+
+
+class TopicsConfig(_Strict):
+    component: str = "insight.bertopic.v1"
+    min_topic_size: int | Literal["auto"] = "auto"
+    umap_neighbors: int = Field(default=15, ge=2)
+    umap_components: int = Field(default=5, ge=2)
+    n_keywords: int = Field(default=8, ge=1)
+    n_quotes: int = Field(default=3, ge=0)
+    outliers: Literal["keep", "reduce"] = "reduce"
+    outlier_threshold: float = Field(
+        default=0.55, ge=0.0, le=1.0, description="Min cosine to a topic centroid to reassign."
+    )
+    merge_distance: float = Field(
+        default=0.55, ge=0.0, le=2.0,
+        description="Merge fine clusters whose centroids are within this cosine distance; 0 = off.",
+    )
+    tag_neighbors: int = Field(default=15, ge=1)
+    max_index_size: int = Field(default=50_000, ge=100)
+
+    @field_validator("component")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _component("topic_model", value)
+
+    @field_validator("min_topic_size")
+    @classmethod
+    def _size(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 2:
+            raise ValueError("min_topic_size must be >= 2 or 'auto'")
+        return value
+
+
+class ReportConfig(_Strict):
+    out_dir: Path = Path("reports")
+    min_topic_volume_for_nps: int = Field(default=30, ge=1)
+
+
+class Config(_Strict):
+    """The whole run: where data lives, which inputs to read, how each stage behaves."""
+
+    db_path: Path = Path("insight.duckdb")
+    artifacts_dir: Path = Path("artifacts")
+    seed: int = 42
+    sources: tuple[SourceConfig, ...] = ()
+    ingest: IngestConfig = IngestConfig()
+    clean: CleanConfig = CleanConfig()
+    segment: SegmentConfig = SegmentConfig()
+    embed: EmbedConfig = EmbedConfig()
+    topics: TopicsConfig = TopicsConfig()
+    report: ReportConfig = ReportConfig()
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        elif path.suffix in {".yaml", ".yml"}:
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError(f"config {path}: use a .toml, .yaml or .yml file")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"config {path} is not valid {path.suffix[1:].upper()}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must hold a table/mapping at the top level")
+    return data
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    """Make relative paths in the file relative to the file's folder, not the working dir."""
+    def join(value: object) -> str:
+        return os.path.normpath(base / str(value))
+
+    for key in ("db_path", "artifacts_dir"):
+        if key in data:
+            data[key] = join(data[key])
+    for source in data.get("sources", []) or []:
+        if isinstance(source, dict) and "path" in source:
+            source["path"] = join(source["path"])
+    report = data.get("report")
+    if isinstance(report, dict) and "out_dir" in report:
+        report["out_dir"] = join(report["out_dir"])
+
+
+def _apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node = data
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {dotted!r}: {part!r} is not a section")
+        node = child
+    node[leaf] = value
+
+
+def _format_validation(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid config ({origin}):"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read, override and validate a config; ``path=None`` gives the built-in defaults."""
+    data: dict[str, Any] = {}
+    origin = "defaults"
+    if path is not None:
+        file = Path(path)
+        data = _read_file(file)
+        _resolve_paths(data, file.resolve().parent)
+        origin = str(file)
+    for dotted, value in (overrides or {}).items():
+        _apply_override(data, dotted, value)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(exc, origin)) from None
+    except ConfigError as exc:
+        raise ConfigError(f"invalid config ({origin}): {exc}") from None

@@ -1,0 +1,1 @@
+"""Synthetic demo corpus with planted topics and a planted between-period shift."""

@@ -1,0 +1,1 @@
+"""Pipeline stages; ``run.py`` orchestrates them, business logic lives in the stages and models."""

@@ -1,0 +1,42 @@
+"""Build the configured components from their registered names (one place, used by every stage)."""
+
+from __future__ import annotations
+
+# Importing the modules registers their components.
+import insight.models.embedder as _embedder
+import insight.models.topic_model as _topic_model
+import insight.pipelines.segment as _segment
+from insight.config import Config
+from insight.models.embedder import MiniLMEmbedder
+from insight.models.topic_model import TopicModel
+from insight.pipelines.clean import Redactor
+from insight.pipelines.segment import Segmenter
+from insight.registry import resolve
+
+__all__ = ["build_embedder", "build_redactor", "build_segmenter", "build_topic_model"]
+_REGISTERED = (_embedder, _topic_model, _segment)
+
+
+def build_embedder(config: Config) -> MiniLMEmbedder:
+    factory = resolve("embedder", config.embed.component)
+    embedder: MiniLMEmbedder = factory(device=config.embed.device,
+                                       batch_size=config.embed.batch_size)
+    return embedder
+
+
+def build_segmenter(config: Config) -> Segmenter:
+    factory = resolve("segmenter", config.segment.component)
+    segmenter: Segmenter = factory(min_clause_words=config.segment.min_clause_words,
+                                   batch_size=config.segment.batch_size)
+    return segmenter
+
+
+def build_redactor(config: Config) -> Redactor:
+    return Redactor(kinds=config.clean.redact, batch_size=config.segment.batch_size)
+
+
+def build_topic_model(config: Config) -> TopicModel:
+    params = config.topics.model_dump(exclude={"component", "n_quotes"})
+    factory = resolve("topic_model", config.topics.component)
+    model: TopicModel = factory(n_quotes=config.topics.n_quotes, seed=config.seed, **params)
+    return model

@@ -1,0 +1,295 @@
+"""Read survey/chat/social exports into canonical comments; every bad row becomes a reject.
+
+Rows in = rows kept + rows rejected, always: a row is either a ``Comment`` or a ``Reject`` with a
+reason a person can act on. Whole-file problems (missing file, unknown format, a mapped column that
+is not there) raise ``IngestError`` before anything is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from insight.config import CANONICAL_FIELDS, IngestConfig, SourceConfig
+from insight.errors import IngestError
+from insight.schemas import Comment, Reject
+
+RAW_KEEP_CHARS = 10_000
+# Read oversized fields whole so they are rejected with their real length, not a parser error.
+csv.field_size_limit(2**31 - 1)
+FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+class RowError(ValueError):
+    """A single row is invalid; the message becomes the reject reason."""
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One record as read from a file, or a reason it could not even be parsed."""
+
+    number: int
+    values: dict[str, Any] | None
+    raw: str
+    parse_error: str | None = None
+
+
+def detect_format(source: SourceConfig) -> str:
+    if source.format != "auto":
+        return source.format
+    fmt = FORMATS.get(source.path.suffix.lower())
+    if fmt is None:
+        valid = ", ".join(sorted(FORMATS))
+        raise IngestError(
+            f"{source.path}: cannot tell the format from the extension; use one of {valid} "
+            "or set format = 'csv' | 'jsonl' | 'parquet' for this source"
+        )
+    return fmt
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _raw_text(values: dict[str, Any] | list[str]) -> str:
+    """Serialise a row for the rejects table (ASCII JSON, so undecodable bytes survive as escapes)."""
+    raw = json.dumps(values, ensure_ascii=True, default=str)
+    if len(raw) > RAW_KEEP_CHARS:
+        return raw[:RAW_KEEP_CHARS] + f"… (truncated from {len(raw)} chars)"
+    return raw
+
+
+def _csv_rows(source: SourceConfig) -> tuple[list[str], Iterator[RawRow]]:
+    handle = source.path.open("r", encoding=source.encoding, errors="surrogateescape", newline="")
+    reader = csv.reader(handle, delimiter=source.delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise IngestError(f"{source.path}: the file is empty (no header row)") from None
+    except csv.Error as exc:
+        handle.close()
+        raise IngestError(f"{source.path}: cannot read the header row: {exc}") from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+
+    def rows() -> Iterator[RawRow]:
+        number = 0
+        with handle:
+            while True:
+                number += 1
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield RawRow(number, None, "", f"malformed CSV at line {reader.line_num}: {exc}")
+                    continue
+                if not fields:
+                    number -= 1  # blank line: not a record
+                    continue
+                if len(fields) != len(header):
+                    yield RawRow(number, None, _raw_text(fields),
+                                 f"row has {len(fields)} fields, header has {len(header)}")
+                    continue
+                yield RawRow(number, dict(zip(header, fields, strict=True)), "")
+
+    return header, rows()
+
+
+def _jsonl_rows(source: SourceConfig) -> tuple[None, Iterator[RawRow]]:
+    def rows() -> Iterator[RawRow]:
+        with source.path.open("rb") as handle:
+            number = 0
+            for line in handle:
+                if not line.strip():
+                    continue
+                number += 1
+                text = line.decode(source.encoding, errors="surrogateescape")
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield RawRow(number, None, _raw_text([text]), f"invalid JSON: {exc.msg}")
+                    continue
+                if not isinstance(value, dict):
+                    yield RawRow(number, None, _raw_text([text]), "JSON line is not an object")
+                    continue
+                yield RawRow(number, value, "")
+
+    return None, rows()
+
+
+def _parquet_rows(source: SourceConfig, chunk_rows: int) -> tuple[list[str], Iterator[RawRow]]:
+    try:
+        file = pq.ParquetFile(source.path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise IngestError(f"{source.path}: not a readable Parquet file: {exc}") from None
+    header = list(file.schema_arrow.names)
+
+    def rows() -> Iterator[RawRow]:
+        number = 0
+        for batch in file.iter_batches(batch_size=chunk_rows):
+            for record in batch.to_pylist():
+                number += 1
+                yield RawRow(number, record, "")
+
+    return header, rows()
+
+
+def resolve_columns(source: SourceConfig, header: list[str] | None) -> dict[str, str]:
+    """Canonical field -> column name. Explicit mappings must exist; others are found by name."""
+    explicit = source.columns.explicit()
+    if header is None:  # JSONL: keys are checked per record
+        return {f: explicit.get(f, f) for f in CANONICAL_FIELDS}
+    missing = {f: c for f, c in explicit.items() if c not in header}
+    if missing:
+        wanted = ", ".join(f"{f} -> {c!r}" for f, c in missing.items())
+        raise IngestError(
+            f"{source.path}: mapped column(s) not found: {wanted}. "
+            f"Columns in the file: {', '.join(header)}. Fix [sources.columns] in the config."
+        )
+    mapping = {f: explicit.get(f, f) for f in CANONICAL_FIELDS}
+    mapping = {f: c for f, c in mapping.items() if c in header}
+    if "text" not in mapping:
+        raise IngestError(
+            f"{source.path}: no text column. Columns in the file: {', '.join(header)}. "
+            "Map one with columns.text = '<column>' (CLI: --text-column)."
+        )
+    return mapping
+
+
+def parse_score(value: Any, cfg: IngestConfig) -> int | None:
+    """A whole number within [score_min, score_max], or None when blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "" or value.lower() in {"na", "n/a", "null", "none"}:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise RowError(f"score {value!r} is not a number") from None
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise RowError(f"score {value!r} is not a number")
+    else:
+        number = float(value)
+    if not math.isfinite(number) or number != int(number):
+        raise RowError(f"score {value!r} is not a whole number")
+    score = int(number)
+    if not cfg.score_min <= score <= cfg.score_max:
+        raise RowError(f"score {score} is outside {cfg.score_min}–{cfg.score_max}")
+    return score
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """A timestamp as naive UTC, or None when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise RowError(f"created_at {value!r} is not a date/time") from None
+    if stamp is pd.NaT:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(UTC).tz_localize(None)
+    result: datetime = stamp.to_pydatetime()
+    return result
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def to_comment(
+    values: dict[str, Any], columns: dict[str, str], source: SourceConfig, number: int,
+    cfg: IngestConfig,
+) -> Comment:
+    """Validate one record; raise ``RowError`` with the reason when it cannot be kept."""
+    text_col = columns["text"]
+    if text_col not in values:
+        raise RowError(f"missing field {text_col!r}")
+    raw_text = values[text_col]
+    text = "" if raw_text is None else str(raw_text)
+    if _has_surrogates(text):
+        raise RowError(
+            f"text is not valid {source.encoding} (undecodable bytes); "
+            "set the source's encoding (e.g. encoding = 'cp1252') if the file is not UTF-8"
+        )
+    if not text.strip():
+        raise RowError("empty text")
+    if len(text) > cfg.max_text_chars:
+        raise RowError(f"text too long: {len(text)} chars > max_text_chars {cfg.max_text_chars}")
+
+    def get(field: str) -> Any:
+        column = columns.get(field)
+        return values.get(column) if column else None
+
+    for field in ("id", "channel", "touchpoint", "respondent_id", "team", "agent", "segment"):
+        value = get(field)
+        if isinstance(value, str) and _has_surrogates(value):
+            raise RowError(f"{field} is not valid {source.encoding} (undecodable bytes)")
+    comment_id = _optional_str(get("id")) or f"{source.source_name}:{number}"
+    return Comment(
+        id=comment_id,
+        text=text,
+        source=source.source_name,
+        channel=_optional_str(get("channel")) or source.channel or source.source_name,
+        touchpoint=_optional_str(get("touchpoint")),
+        created_at=parse_timestamp(get("created_at")),
+        respondent_id=_optional_str(get("respondent_id")),
+        score=parse_score(get("score"), cfg),
+        team=_optional_str(get("team")),
+        agent=_optional_str(get("agent")),
+        segment=_optional_str(get("segment")),
+    )
+
+
+def read_source(
+    source: SourceConfig, cfg: IngestConfig
+) -> Iterator[Comment | Reject]:
+    """Yield a ``Comment`` or a ``Reject`` for every record of one file, in file order."""
+    if not source.path.exists():
+        raise IngestError(f"input file not found: {source.path}")
+    fmt = detect_format(source)
+    if fmt == "csv":
+        header, rows = _csv_rows(source)
+    elif fmt == "jsonl":
+        header, rows = _jsonl_rows(source)
+    else:
+        header, rows = _parquet_rows(source, cfg.chunk_rows)
+    columns = resolve_columns(source, header)
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.values is None:
+            yield Reject(source.source_name, row.number, row.parse_error or "unreadable row", row.raw)
+            continue
+        try:
+            comment = to_comment(row.values, columns, source, row.number, cfg)
+            if comment.id in seen:
+                raise RowError(f"duplicate id {comment.id!r} (first at row {seen[comment.id]})")
+        except RowError as exc:
+            yield Reject(source.source_name, row.number, str(exc), _raw_text(row.values))
+            continue
+        seen[comment.id] = row.number
+        yield comment
+
+
+def source_for_file(path: str | Path, **columns: str | None) -> SourceConfig:
+    """A source for a user's own file, with optional explicit column names (CLI helper)."""
+    mapping = {k: v for k, v in columns.items() if v}
+    return SourceConfig.model_validate({"path": Path(path), "columns": mapping})

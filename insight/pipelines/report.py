@@ -1,0 +1,99 @@
+"""Topic report for analysts, as Markdown and as a self-contained HTML page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from insight.pipelines.advocacy import overall_nps, topic_impacts
+from insight.schemas import NPSStat, Topic, TopicImpact
+
+
+@dataclass(frozen=True)
+class ReportData:
+    model_id: str
+    generated_at: str
+    comments: int
+    scored: int
+    mentions: int
+    rejects: int
+    reject_reasons: list[tuple[str, int]]
+    overall: NPSStat | None
+    by_channel: list[tuple[str, NPSStat]]
+    rows: list[TopicImpact]
+    topics: dict[int, Topic]
+    min_volume: int
+
+    @property
+    def by_impact(self) -> list[TopicImpact]:
+        return sorted((r for r in self.rows if r.impact is not None and r.topic_id >= 0),
+                      key=lambda r: r.impact if r.impact is not None else 0.0)
+
+
+def _reason_kind(reason: str) -> str:
+    """Group reasons that differ only in detail ("score 11 is outside…" → "score … outside")."""
+    words = reason.split()
+    if reason.startswith("score") and "outside" in reason:
+        return "score outside range"
+    if reason.startswith("score"):
+        return "score not a whole number" if "whole" in reason else "score not a number"
+    if reason.startswith("duplicate id"):
+        return "duplicate id"
+    if reason.startswith("text too long"):
+        return "text too long"
+    if reason.startswith("row has"):
+        return "wrong number of fields"
+    return " ".join(words[:6])
+
+
+def build_report(model_id: str, comments: pd.DataFrame, assignments: pd.DataFrame,
+                 topics: list[Topic], rejects: pd.DataFrame, min_volume: int) -> ReportData:
+    reasons = rejects["reason"].map(_reason_kind).value_counts() if len(rejects) else pd.Series()
+    by_channel = []
+    for channel, group in comments.groupby("channel"):
+        stat = overall_nps(group)
+        if stat is not None:
+            by_channel.append((str(channel), stat))
+    return ReportData(
+        model_id=model_id,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        comments=len(comments), scored=int(comments["score"].notna().sum()),
+        mentions=len(assignments), rejects=len(rejects),
+        reject_reasons=[(str(k), int(v)) for k, v in reasons.items()],
+        overall=overall_nps(comments), by_channel=by_channel,
+        rows=topic_impacts(comments, assignments, topics, min_volume),
+        topics={t.topic_id: t for t in topics}, min_volume=min_volume,
+    )
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("insight", "templates"),
+                      autoescape=select_autoescape(["html", "j2"], default=False),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda v, d=1: "–" if v is None else f"{v:+.{d}f}" if d else f"{v:.0f}"
+    env.filters["pct"] = lambda v: f"{100 * v:.1f}%"
+    return env
+
+
+def render(data: ReportData) -> dict[str, str]:
+    env = _env()
+    context: dict[str, Any] = {"r": data}
+    return {
+        "md": env.get_template("report.md.j2").render(**context),
+        "html": env.get_template("report.html.j2").render(**context),
+    }
+
+
+def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for kind, text in render(data).items():
+        path = out_dir / f"topic_report.{kind}"
+        path.write_text(text, encoding="utf-8")
+        paths[kind] = path
+    return paths

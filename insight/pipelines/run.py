@@ -1,0 +1,156 @@
+"""Orchestration only: wire the stages together, record runs, report counts. No business logic."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from insight.config import Config, SourceConfig
+from insight.errors import IngestError
+from insight.models.embedder import MiniLMEmbedder
+from insight.pipelines.clean import clean_comments
+from insight.pipelines.components import build_embedder, build_redactor, build_segmenter
+from insight.pipelines.ingest import read_source
+from insight.pipelines.report import build_report, write_report
+from insight.pipelines.topics import FitResult, fit_topics, load_active_model, tag_mentions
+from insight.schemas import Comment, Reject
+from insight.store import Store
+
+
+@dataclass
+class IngestSummary:
+    """Counts of one ingest; ``rows_in == kept + rejected`` is checked before returning."""
+
+    run_id: str = ""
+    rows_in: int = 0
+    kept: int = 0
+    rejected: int = 0
+    mentions: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    comment_ids: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Iterable[Comment | Reject], size: int) -> Iterator[list[Comment | Reject]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def ingest(config: Config, store: Store, sources: Sequence[SourceConfig] | None = None,
+           progress: bool = True) -> IngestSummary:
+    """Read, validate, clean, segment and store every source; rejects go to the rejects table."""
+    sources = list(sources if sources is not None else config.sources)
+    if not sources:
+        raise IngestError("nothing to ingest: give a file or list [[sources]] in the config")
+    redactor, segmenter = build_redactor(config), build_segmenter(config)
+    summary = IngestSummary(run_id=store.start_run("ingest", {"sources": [str(s.path) for s in sources]}))
+    for source in sources:
+        rows = read_source(source, config.ingest)
+        bar = tqdm(desc=f"ingest {source.path.name}", unit="rows", disable=not progress)
+        for chunk in _chunks(rows, config.ingest.chunk_rows):
+            bar.update(len(chunk))
+            comments = [r for r in chunk if isinstance(r, Comment)]
+            rejects = [r for r in chunk if isinstance(r, Reject)]
+            stored = store.existing_comment_ids([c.id for c in comments])
+            for c in comments:
+                if c.id in stored:
+                    rejects.append(Reject(c.source, -1, f"id {c.id!r} is already stored",
+                                          json.dumps({"id": c.id})))
+            kept, dropped = clean_comments([c for c in comments if c.id not in stored], redactor,
+                                           config.clean.dedupe, progress=progress)
+            rejects.extend(dropped)
+            mentions = segmenter.mentions(kept)
+            store.add_comments(kept, summary.run_id)
+            store.add_mentions(mentions)
+            store.add_rejects(rejects, summary.run_id)
+            summary.rows_in += len(chunk)
+            summary.kept += len(kept)
+            summary.rejected += len(rejects)
+            summary.mentions += len(mentions)
+            summary.reasons.update(r.reason for r in rejects)
+            summary.comment_ids.extend(c.id for c in kept)
+        bar.close()
+    if summary.rows_in != summary.kept + summary.rejected:  # the one invariant we never bend
+        raise AssertionError(f"row accounting broken: {summary.rows_in} in, "
+                             f"{summary.kept} kept, {summary.rejected} rejected")
+    store.finish_run(summary.run_id, {"rows_in": summary.rows_in, "kept": summary.kept,
+                                      "rejected": summary.rejected, "mentions": summary.mentions})
+    return summary
+
+
+def fit(config: Config, store: Store, embedder: MiniLMEmbedder | None = None,
+        progress: bool = True) -> FitResult:
+    run_id = store.start_run("fit", config.topics.model_dump())
+    result = fit_topics(config, store, embedder or build_embedder(config), progress=progress)
+    store.finish_run(run_id, {"model_id": result.model_id, "mentions": result.mentions,
+                              "topics": result.topics, "outlier_share": result.outlier_share,
+                              "tag_agreement": result.tag_agreement, "seconds": result.seconds})
+    return result
+
+
+def tag(config: Config, store: Store, source: SourceConfig, persist: bool,
+        embedder: MiniLMEmbedder | None = None, progress: bool = True
+        ) -> tuple[IngestSummary, pd.DataFrame]:
+    """Assign the comments of ``source`` to the active model's topics (never refits).
+
+    With ``persist`` the comments are stored like an ingest; otherwise nothing is written except
+    the embedding cache.
+    """
+    model_id, model = load_active_model(config, store)
+    embedder = embedder or build_embedder(config)
+    if persist:
+        summary = ingest(config, store, [source], progress=progress)
+        mentions = store.mentions(summary.comment_ids)
+    else:
+        summary = IngestSummary()
+        rows = list(read_source(source, config.ingest))
+        comments = [r for r in rows if isinstance(r, Comment)]
+        kept, dropped = clean_comments(comments, build_redactor(config), config.clean.dedupe)
+        rejects = [r for r in rows if isinstance(r, Reject)] + dropped
+        summary.rows_in, summary.kept, summary.rejected = len(rows), len(kept), len(rejects)
+        summary.reasons.update(r.reason for r in rejects)
+        found = build_segmenter(config).mentions(kept)
+        mentions = pd.DataFrame({"id": [m.id for m in found],
+                                 "comment_id": [m.comment_id for m in found],
+                                 "text": [m.text for m in found]})
+    if mentions.empty:
+        return summary, pd.DataFrame(columns=["mention_id", "comment_id", "text", "topic_id",
+                                              "confidence", "label"])
+    tagged = tag_mentions(model, mentions, embedder, store, progress=progress)
+    labels = {t.topic_id: t.label for t in model.topics_}
+    tagged["label"] = tagged["topic_id"].map(labels).fillna("Unassigned (outliers)")
+    if persist:
+        store.save_assignments(model_id, tagged, "tag")
+    return summary, tagged
+
+
+def report(config: Config, store: Store, out_dir: Path | None = None) -> dict[str, Path]:
+    model_id, _ = load_active_model(config, store)
+    data = build_report(model_id, store.comments(), store.assignments(model_id),
+                        store.topics(model_id), store.rejects(),
+                        config.report.min_topic_volume_for_nps)
+    return write_report(data, out_dir or config.report.out_dir)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    ingest: IngestSummary
+    fit: FitResult
+    report: dict[str, Path]
+
+
+def run_all(config: Config, sources: Sequence[SourceConfig] | None = None,
+            progress: bool = True) -> RunSummary:
+    """The main job: ingest → fit → report, on one database."""
+    with Store(config.db_path) as store:
+        summary = ingest(config, store, sources, progress=progress)
+        fitted = fit(config, store, progress=progress)
+        paths = report(config, store)
+    return RunSummary(summary, fitted, paths)

@@ -1,0 +1,83 @@
+"""Domain records that flow between stages (plain dataclasses: cheap, typed, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class Comment:
+    """One customer comment in canonical form; ``text`` is already PII-redacted once cleaned."""
+
+    id: str
+    text: str
+    source: str
+    channel: str | None = None
+    touchpoint: str | None = None
+    created_at: datetime | None = None
+    respondent_id: str | None = None
+    score: int | None = None
+    team: str | None = None
+    agent: str | None = None
+    segment: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Reject:
+    """A row that could not be kept, with the reason and the raw row (for the rejects table)."""
+
+    source: str
+    row_number: int
+    reason: str
+    raw: str
+
+
+@dataclass(slots=True)
+class Mention:
+    """A clause of a comment: the unit that is embedded, topic-tagged and (later) sentiment-scored."""
+
+    id: str
+    comment_id: str
+    position: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Topic:
+    """A fitted topic with the text an analyst reads."""
+
+    topic_id: int
+    label: str
+    keywords: list[str]
+    size: int
+    quotes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, frozen=True)
+class NPSStat:
+    """NPS of a group with its counts and a 95% confidence interval."""
+
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(slots=True, frozen=True)
+class TopicImpact:
+    """Per-topic volume and advocacy: what the report ranks."""
+
+    topic_id: int
+    label: str
+    comments: int
+    share: float
+    stat: NPSStat | None
+    impact: float | None
+    impact_ci: tuple[float, float] | None
+    low_volume: bool

@@ -1,0 +1,236 @@
+"""The only module that touches the database (an embedded DuckDB file by default).
+
+Tables: comments (PII-redacted text only), rejects, mentions, embedding cache keyed by
+(model id, text hash), fitted topics and topic assignments per model, and a log of runs.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from insight.errors import StoreError
+from insight.schemas import Comment, Mention, Reject, Topic
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, kind VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+    params JSON, metrics JSON);
+CREATE TABLE IF NOT EXISTS comments (
+    id VARCHAR PRIMARY KEY, text VARCHAR NOT NULL, source VARCHAR, channel VARCHAR,
+    touchpoint VARCHAR, created_at TIMESTAMP, respondent_id VARCHAR, score SMALLINT,
+    team VARCHAR, agent VARCHAR, segment VARCHAR, run_id VARCHAR);
+CREATE TABLE IF NOT EXISTS rejects (
+    run_id VARCHAR, source VARCHAR, row_number BIGINT, reason VARCHAR, raw VARCHAR);
+CREATE TABLE IF NOT EXISTS mentions (
+    id VARCHAR PRIMARY KEY, comment_id VARCHAR, position INTEGER, text VARCHAR,
+    start_char INTEGER, end_char INTEGER);
+CREATE TABLE IF NOT EXISTS embedding_cache (
+    model_id VARCHAR, text_hash VARCHAR, vector BLOB, PRIMARY KEY (model_id, text_hash));
+CREATE TABLE IF NOT EXISTS topics (
+    model_id VARCHAR, topic_id INTEGER, label VARCHAR, keywords JSON, size INTEGER, quotes JSON,
+    PRIMARY KEY (model_id, topic_id));
+CREATE TABLE IF NOT EXISTS mention_topics (
+    model_id VARCHAR, mention_id VARCHAR, topic_id INTEGER, confidence DOUBLE, origin VARCHAR,
+    PRIMARY KEY (model_id, mention_id));
+CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
+
+COMMENT_COLUMNS = ("id", "text", "source", "channel", "touchpoint", "created_at", "respondent_id",
+                   "score", "team", "agent", "segment")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """A connection to the insight database; use as a context manager."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist yet; run `insight ingest` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from None
+        if not read_only:
+            self.con.execute(SCHEMA)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _insert_frame(self, table: str, frame: pd.DataFrame, conflict: str = "") -> None:
+        if frame.empty:
+            return
+        self.con.register("_incoming", frame)
+        try:
+            columns = ", ".join(frame.columns)
+            self.con.execute(
+                f"INSERT {conflict} INTO {table} ({columns}) SELECT {columns} FROM _incoming"
+            )
+        finally:
+            self.con.unregister("_incoming")
+
+    # runs -------------------------------------------------------------------------------------
+    def start_run(self, kind: str, params: dict[str, Any]) -> str:
+        run_id = f"{kind}-{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        self.con.execute("INSERT INTO runs VALUES (?, ?, ?, NULL, ?, NULL)",
+                         [run_id, kind, _now(), json.dumps(params, default=str)])
+        return run_id
+
+    def finish_run(self, run_id: str, metrics: dict[str, Any]) -> None:
+        self.con.execute("UPDATE runs SET finished_at = ?, metrics = ? WHERE run_id = ?",
+                         [_now(), json.dumps(metrics, default=str), run_id])
+
+    def runs(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM runs ORDER BY started_at").df()
+
+    # comments and rejects ---------------------------------------------------------------------
+    def existing_comment_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        frame = pd.DataFrame({"id": list(ids)})
+        self.con.register("_ids", frame)
+        try:
+            rows = self.con.execute("SELECT c.id FROM comments c JOIN _ids USING (id)").fetchall()
+        finally:
+            self.con.unregister("_ids")
+        return {r[0] for r in rows}
+
+    def add_comments(self, comments: Sequence[Comment], run_id: str) -> None:
+        frame = pd.DataFrame([asdict(c) for c in comments], columns=list(COMMENT_COLUMNS))
+        frame["run_id"] = run_id
+        frame["score"] = frame["score"].astype("Int16")
+        frame["created_at"] = pd.to_datetime(frame["created_at"])
+        self._insert_frame("comments", frame)
+
+    def add_rejects(self, rejects: Sequence[Reject], run_id: str) -> None:
+        frame = pd.DataFrame([asdict(r) for r in rejects],
+                             columns=["source", "row_number", "reason", "raw"])
+        frame["run_id"] = run_id
+        self._insert_frame("rejects", frame)
+
+    def comments(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        if ids is None:
+            return self.con.execute("SELECT * FROM comments ORDER BY id").df()
+        self.con.register("_ids", pd.DataFrame({"id": list(ids)}))
+        try:
+            return self.con.execute(
+                "SELECT c.* FROM comments c JOIN _ids USING (id) ORDER BY c.id").df()
+        finally:
+            self.con.unregister("_ids")
+
+    def rejects(self, run_id: str | None = None) -> pd.DataFrame:
+        if run_id is None:
+            return self.con.execute("SELECT * FROM rejects").df()
+        return self.con.execute("SELECT * FROM rejects WHERE run_id = ?", [run_id]).df()
+
+    def count(self, table: str) -> int:
+        if table not in {"comments", "rejects", "mentions", "embedding_cache", "topics"}:
+            raise StoreError(f"unknown table {table!r}")
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    # mentions ---------------------------------------------------------------------------------
+    def add_mentions(self, mentions: Sequence[Mention]) -> None:
+        frame = pd.DataFrame({
+            "id": [m.id for m in mentions], "comment_id": [m.comment_id for m in mentions],
+            "position": [m.position for m in mentions], "text": [m.text for m in mentions],
+            "start_char": [m.start for m in mentions], "end_char": [m.end for m in mentions],
+        })
+        self._insert_frame("mentions", frame, conflict="OR REPLACE")
+
+    def mentions(self, comment_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        if comment_ids is None:
+            return self.con.execute("SELECT * FROM mentions ORDER BY comment_id, position").df()
+        self.con.register("_ids", pd.DataFrame({"comment_id": list(comment_ids)}))
+        try:
+            return self.con.execute(
+                "SELECT m.* FROM mentions m JOIN _ids USING (comment_id) "
+                "ORDER BY m.comment_id, m.position").df()
+        finally:
+            self.con.unregister("_ids")
+
+    # embedding cache --------------------------------------------------------------------------
+    def cached_embeddings(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        frame = pd.DataFrame({"text_hash": sorted(set(hashes))})
+        if frame.empty:
+            return {}
+        self.con.register("_hashes", frame)
+        try:
+            rows = self.con.execute(
+                "SELECT e.text_hash, e.vector FROM embedding_cache e JOIN _hashes USING (text_hash)"
+                " WHERE e.model_id = ?", [model_id]).fetchall()
+        finally:
+            self.con.unregister("_hashes")
+        return {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
+
+    def cache_embeddings(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
+        frame = pd.DataFrame({
+            "model_id": model_id, "text_hash": list(vectors),
+            "vector": [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors.values()],
+        })
+        self._insert_frame("embedding_cache", frame, conflict="OR IGNORE")
+
+    # topics -----------------------------------------------------------------------------------
+    def save_topics(self, model_id: str, topics: Sequence[Topic]) -> None:
+        self.con.execute("DELETE FROM topics WHERE model_id = ?", [model_id])
+        frame = pd.DataFrame({
+            "model_id": model_id, "topic_id": [t.topic_id for t in topics],
+            "label": [t.label for t in topics],
+            "keywords": [json.dumps(t.keywords) for t in topics],
+            "size": [t.size for t in topics], "quotes": [json.dumps(t.quotes) for t in topics],
+        })
+        self._insert_frame("topics", frame)
+
+    def topics(self, model_id: str) -> list[Topic]:
+        rows = self.con.execute(
+            "SELECT topic_id, label, keywords, size, quotes FROM topics WHERE model_id = ? "
+            "ORDER BY topic_id", [model_id]).fetchall()
+        return [Topic(r[0], r[1], json.loads(r[2]), r[3], json.loads(r[4])) for r in rows]
+
+    def save_assignments(self, model_id: str, frame: pd.DataFrame, origin: str) -> None:
+        """Store mention -> topic rows (columns mention_id, topic_id, confidence)."""
+        out = frame[["mention_id", "topic_id", "confidence"]].copy()
+        out.insert(0, "model_id", model_id)
+        out["origin"] = origin
+        self._insert_frame("mention_topics", out, conflict="OR REPLACE")
+
+    def assignments(self, model_id: str, origin: str | None = None) -> pd.DataFrame:
+        sql = ("SELECT mt.mention_id, mt.topic_id, mt.confidence, mt.origin, m.comment_id, m.text "
+               "FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id "
+               "WHERE mt.model_id = ?")
+        params: list[Any] = [model_id]
+        if origin is not None:
+            sql += " AND mt.origin = ?"
+            params.append(origin)
+        return self.con.execute(sql + " ORDER BY mt.mention_id", params).df()
+
+    # settings ---------------------------------------------------------------------------------
+    def set_setting(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+
+    def setting(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
