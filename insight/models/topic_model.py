@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -48,7 +48,7 @@ def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
     covered: set[str] = set()
     for word in keywords:
         parts = word.split()
-        tokens = set(parts)
+        tokens = {p[:-1] if len(p) > 3 and p.endswith("s") else p for p in parts}  # rate(s)
         if tokens <= covered or len(tokens) < len(parts):  # "sort sort" reads as noise
             continue
         chosen.append(word)
@@ -89,17 +89,21 @@ class TopicModel:
 
     # fit ---------------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], embeddings: np.ndarray,
-            quotes_from: Sequence[str] | None = None) -> TopicModel:
+            quotes_from: Sequence[str] | None = None,
+            embed: Callable[[list[str]], np.ndarray] | None = None) -> TopicModel:
         """Fit topics on mention texts and their embeddings.
 
         ``quotes_from`` (aligned with ``texts``) is what a quote shows, e.g. the whole comment.
+        ``embed`` (the same encoder that made ``embeddings``) lets keywords be re-ranked by
+        meaning (KeyBERT-style), which reads far better than raw c-TF-IDF; without it the
+        c-TF-IDF ranking is used.
         """
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         if len(texts) < 20:
             raise ValueError(f"need at least 20 mentions to fit topics, got {len(texts)}")
         embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
-        raw_labels, keywords = self._cluster(texts, embeddings)
+        raw_labels, keywords = self._cluster(texts, embeddings, embed)
         topic_ids = sorted(t for t in set(raw_labels.tolist()) if t != OUTLIER)
         centroids = np.stack([embeddings[raw_labels == t].mean(axis=0) for t in topic_ids]) \
             if topic_ids else np.zeros((0, embeddings.shape[1]), dtype=np.float32)
@@ -126,9 +130,12 @@ class TopicModel:
             return auto_min_topic_size(n_docs)
         return int(self.min_topic_size)
 
-    def _cluster(self, texts: Sequence[str], embeddings: np.ndarray
+    def _cluster(self, texts: Sequence[str], embeddings: np.ndarray,
+                 embed: Callable[[list[str]], np.ndarray] | None
                  ) -> tuple[np.ndarray, dict[int, list[str]]]:
         from bertopic import BERTopic
+        from bertopic.backend import BaseEmbedder
+        from bertopic.representation import KeyBERTInspired
         from bertopic.vectorizers import ClassTfidfTransformer
         from hdbscan import HDBSCAN
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -140,10 +147,24 @@ class TopicModel:
         hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 4),
                                 metric="euclidean", cluster_selection_method="eom")
         stop_words = sorted(ENGLISH_STOP_WORDS.union(CX_STOP_WORDS))
+        # No min_df: BERTopic fits the vectorizer on one joined document per topic, so
+        # min_df=2 would drop exactly the words unique to a topic, its best keywords.
         vectorizer = CountVectorizer(stop_words=stop_words, ngram_range=(1, 2),
-                                     min_df=2 if len(texts) >= 200 else 1,
                                      token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b")
-        model = BERTopic(umap_model=umap_model, hdbscan_model=hdbscan_model,
+        backend: Any = None
+        representation: Any = None
+        if embed is not None:
+            encode = embed
+
+            class Backend(BaseEmbedder):  # type: ignore[misc]
+                def embed(self, documents: Any, verbose: bool = False) -> np.ndarray:
+                    return encode(list(documents))
+
+            backend = Backend()
+            representation = KeyBERTInspired(top_n_words=self.n_keywords, nr_candidate_words=40,
+                                             random_state=self.seed)
+        model = BERTopic(embedding_model=backend, umap_model=umap_model,
+                         hdbscan_model=hdbscan_model, representation_model=representation,
                          vectorizer_model=vectorizer,
                          ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                          top_n_words=self.n_keywords, calculate_probabilities=False,

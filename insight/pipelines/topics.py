@@ -54,7 +54,8 @@ def fit_topics(config: Config, store: Store, embedder: MiniLMEmbedder,
     texts = mentions["text"].tolist()
     embeddings = embed_texts(texts, embedder, store, progress=progress)
     model = build_topic_model(config)
-    model.fit(texts, embeddings, quotes_from=comments.loc[mentions["comment_id"]].tolist())
+    model.fit(texts, embeddings, quotes_from=comments.loc[mentions["comment_id"]].tolist(),
+              embed=embedder.encode)
     model.meta_["embedder"] = embedder.model_id
     model_id = _model_id(model, mentions["id"].tolist())
     folder = model.save(model_dir(config, model_id))

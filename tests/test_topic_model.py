@@ -1,0 +1,91 @@
+"""Topic model on real text (Banking77 queries, CC BY 4.0, read from ../shared/data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from insight.errors import NotFittedError
+from insight.models.embedder import MiniLMEmbedder
+from insight.models.topic_model import OUTLIER, TopicModel, auto_min_topic_size, make_label
+
+Slice = tuple[list[str], list[str], np.ndarray]
+
+
+@pytest.fixture(scope="module")
+def fitted(banking_slice: Slice, embedder: MiniLMEmbedder) -> TopicModel:
+    texts, _, vectors = banking_slice
+    return TopicModel(min_topic_size=10, seed=7).fit(texts, vectors, embed=embedder.encode)
+
+
+def test_recovers_intents(fitted: TopicModel, banking_slice: Slice) -> None:
+    _, intents, _ = banking_slice
+    assert fitted.labels_ is not None
+    assert 4 <= len(fitted.topics_) <= 12
+    nmi = normalized_mutual_info_score(intents, fitted.labels_)
+    assert nmi > 0.6, f"NMI {nmi:.2f} against the six Banking77 intents"
+    for topic in fitted.topics_:
+        assert topic.label and topic.keywords and 1 <= len(topic.quotes) <= 3
+        assert topic.size == int(np.sum(fitted.labels_ == topic.topic_id))
+
+
+def test_same_seed_same_topics(fitted: TopicModel, banking_slice: Slice,
+                               embedder: MiniLMEmbedder) -> None:
+    texts, _, vectors = banking_slice
+    again = TopicModel(min_topic_size=10, seed=7).fit(texts, vectors, embed=embedder.encode)
+    assert fitted.labels_ is not None and again.labels_ is not None
+    assert np.array_equal(fitted.labels_, again.labels_)
+    assert [t.label for t in fitted.topics_] == [t.label for t in again.topics_]
+
+
+def test_save_load_and_tag_agreement(fitted: TopicModel, banking_slice: Slice,
+                                     tmp_path: Path) -> None:
+    _, _, vectors = banking_slice
+    folder = fitted.save(tmp_path / "model")
+    loaded = TopicModel.load(folder)
+    assert [t.label for t in loaded.topics_] == [t.label for t in fitted.topics_]
+    labels, confidence = loaded.transform(vectors)
+    agreement = float(np.mean(labels == fitted.labels_))
+    assert agreement >= 0.95, f"tag-vs-fit agreement {agreement:.3f}"
+    assert ((confidence > 0) & (confidence <= 1)).all()
+    # the saved arrays are plain numeric arrays: loading never unpickles anything
+    with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+        assert all(arrays[k].dtype != object for k in arrays.files)
+
+
+def test_new_text_tagged_to_the_matching_topic(fitted: TopicModel,
+                                              embedder: MiniLMEmbedder) -> None:
+    labels, confidence = fitted.transform(embedder.encode(["what is the euro exchange rate?"]))
+    rate_topics = [t.topic_id for t in fitted.topics_ if "rate" in " ".join(t.keywords)]
+    assert labels[0] in rate_topics and confidence[0] > 0.5
+
+
+def test_load_errors(tmp_path: Path) -> None:
+    with pytest.raises(NotFittedError, match="insight fit"):
+        TopicModel.load(tmp_path)
+    (tmp_path / "model.json").write_text(json.dumps({"format_version": 99}))
+    with pytest.raises(NotFittedError, match="unsupported format"):
+        TopicModel.load(tmp_path)
+    with pytest.raises(NotFittedError):
+        TopicModel().transform(np.zeros((1, 384), dtype=np.float32))
+
+
+def test_fit_input_checks() -> None:
+    with pytest.raises(ValueError, match="at least 20"):
+        TopicModel().fit(["a"] * 5, np.ones((5, 384), dtype=np.float32))
+    with pytest.raises(ValueError, match="embeddings"):
+        TopicModel().fit(["a"] * 30, np.ones((29, 384), dtype=np.float32))
+
+
+def test_helpers() -> None:
+    assert auto_min_topic_size(100) == 10
+    assert auto_min_topic_size(20_000) == 100
+    assert auto_min_topic_size(10_000_000) == 500
+    assert make_label(["refund", "refund slow", "slow", "money"]) == "Refund · refund slow · money"
+    assert make_label(["sort sort", "ring"]) == "Ring"
+    assert make_label([]) == "Unlabelled"
+    assert OUTLIER == -1
