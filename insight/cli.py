@@ -13,14 +13,23 @@ import typer
 from insight.config import Config, SourceConfig, load_config
 from insight.errors import InsightError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Verbatim insight engine: topics and NPS impact from customer comments.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Verbatim insight engine: topics and NPS impact from customer comments.",
+)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML/YAML config file.")]
-SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a config value: --set topics.min_topic_size=20 (repeatable).")]
-FilesArg = Annotated[list[Path] | None, typer.Argument(
-    help="Input files (CSV, JSONL, Parquet); default: the config's [[sources]].")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a config value: --set topics.min_topic_size=20 (repeatable)."
+    ),
+]
+FilesArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Input files (CSV, JSONL, Parquet); default: the config's [[sources]]."),
+]
 TextCol = Annotated[str | None, typer.Option(help="Column holding the comment text.")]
 ScoreCol = Annotated[str | None, typer.Option(help="Column holding the 0–10 score.")]
 IdCol = Annotated[str | None, typer.Option(help="Column holding a unique row id.")]
@@ -47,12 +56,14 @@ def _config(path: Path | None, overrides: list[str] | None) -> Config:
     return load_config(path, _parse_overrides(overrides))
 
 
-def _sources(files: list[Path] | None, text: str | None, score: str | None, id_: str | None,
-             date: str | None) -> list[SourceConfig] | None:
+def _sources(
+    files: list[Path] | None, text: str | None, score: str | None, id_: str | None, date: str | None
+) -> list[SourceConfig] | None:
     if not files:
         return None
-    columns = {k: v for k, v in {"text": text, "score": score, "id": id_, "created_at": date}.items()
-               if v}
+    columns = {
+        k: v for k, v in {"text": text, "score": score, "id": id_, "created_at": date}.items() if v
+    }
     return [SourceConfig.model_validate({"path": f, "columns": columns}) for f in files]
 
 
@@ -62,22 +73,33 @@ def _fail(exc: InsightError) -> None:
 
 
 def _print_ingest(summary: Any) -> None:
-    typer.echo(f"rows in {summary.rows_in} = kept {summary.kept} + rejected {summary.rejected}; "
-               f"{summary.mentions} mentions")
+    typer.echo(
+        f"rows in {summary.rows_in} = kept {summary.kept} + rejected {summary.rejected}; "
+        f"{summary.mentions} mentions"
+    )
     for reason, n in summary.reasons.most_common(8):
         typer.echo(f"  rejected {n:>5} × {reason}")
 
 
 def _print_fit(result: Any) -> None:
-    typer.echo(f"fitted {result.model_id}: {result.topics} topics on {result.mentions} mentions, "
-               f"outliers {100 * result.outlier_share:.1f}%, tag-vs-fit agreement "
-               f"{100 * result.tag_agreement:.2f}% ({result.seconds:.0f} s)")
+    typer.echo(
+        f"fitted {result.model_id}: {result.topics} topics on {result.mentions} mentions, "
+        f"outliers {100 * result.outlier_share:.1f}%, tag-vs-fit agreement "
+        f"{100 * result.tag_agreement:.2f}% ({result.seconds:.0f} s)"
+    )
 
 
 @app.command()
-def ingest(files: FilesArg = None, config: ConfigOpt = None, set_: SetOpt = None,
-           text_column: TextCol = None, score_column: ScoreCol = None, id_column: IdCol = None,
-           date_column: DateCol = None, quiet: QuietOpt = False) -> None:
+def ingest(
+    files: FilesArg = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    text_column: TextCol = None,
+    score_column: ScoreCol = None,
+    id_column: IdCol = None,
+    date_column: DateCol = None,
+    quiet: QuietOpt = False,
+) -> None:
     """Validate, redact, segment and store comments (bad rows go to the rejects table)."""
     from insight.pipelines.run import ingest as run_ingest
     from insight.store import Store
@@ -85,8 +107,12 @@ def ingest(files: FilesArg = None, config: ConfigOpt = None, set_: SetOpt = None
     try:
         cfg = _config(config, set_)
         with Store(cfg.db_path) as store:
-            summary = run_ingest(cfg, store, _sources(files, text_column, score_column, id_column,
-                                                      date_column), progress=not quiet)
+            summary = run_ingest(
+                cfg,
+                store,
+                _sources(files, text_column, score_column, id_column, date_column),
+                progress=not quiet,
+            )
         _print_ingest(summary)
     except InsightError as exc:
         _fail(exc)
@@ -107,15 +133,22 @@ def fit(config: ConfigOpt = None, set_: SetOpt = None, quiet: QuietOpt = False) 
 
 
 @app.command()
-def tag(file: Annotated[Path, typer.Argument(help="Comments to tag (CSV, JSONL, Parquet).")],
-        config: ConfigOpt = None, set_: SetOpt = None, text_column: TextCol = None,
-        score_column: ScoreCol = None, id_column: IdCol = None, date_column: DateCol = None,
-        out: Annotated[Path | None, typer.Option(help="Write tagged mentions here (.csv/.jsonl).")]
-        = None,
-        store_results: Annotated[bool, typer.Option("--store/--no-store",
-                                                    help="Also store the comments and tags.")]
-        = False,
-        quiet: QuietOpt = False) -> None:
+def tag(
+    file: Annotated[Path, typer.Argument(help="Comments to tag (CSV, JSONL, Parquet).")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    text_column: TextCol = None,
+    score_column: ScoreCol = None,
+    id_column: IdCol = None,
+    date_column: DateCol = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write tagged mentions here (.csv/.jsonl).")
+    ] = None,
+    store_results: Annotated[
+        bool, typer.Option("--store/--no-store", help="Also store the comments and tags.")
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
     """Assign new comments to the fitted topics (never refits)."""
     from insight.pipelines.run import tag as run_tag
     from insight.store import Store
@@ -125,8 +158,9 @@ def tag(file: Annotated[Path, typer.Argument(help="Comments to tag (CSV, JSONL, 
         sources = _sources([file], text_column, score_column, id_column, date_column)
         assert sources is not None
         with Store(cfg.db_path) as store:
-            summary, tagged = run_tag(cfg, store, sources[0], persist=store_results,
-                                      progress=not quiet)
+            summary, tagged = run_tag(
+                cfg, store, sources[0], persist=store_results, progress=not quiet
+            )
         _print_ingest(summary)
         if out is not None:
             if out.suffix == ".jsonl":
@@ -143,8 +177,11 @@ def tag(file: Annotated[Path, typer.Argument(help="Comments to tag (CSV, JSONL, 
 
 
 @app.command()
-def report(config: ConfigOpt = None, set_: SetOpt = None,
-           out: Annotated[Path | None, typer.Option(help="Output folder.")] = None) -> None:
+def report(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+) -> None:
     """Write the topic report (Markdown + HTML) for the active model."""
     from insight.pipelines.run import report as run_report
     from insight.store import Store
@@ -160,17 +197,27 @@ def report(config: ConfigOpt = None, set_: SetOpt = None,
 
 
 @app.command()
-def run(files: FilesArg = None, config: ConfigOpt = None, set_: SetOpt = None,
-        text_column: TextCol = None, score_column: ScoreCol = None, id_column: IdCol = None,
-        date_column: DateCol = None, quiet: QuietOpt = False) -> None:
+def run(
+    files: FilesArg = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    text_column: TextCol = None,
+    score_column: ScoreCol = None,
+    id_column: IdCol = None,
+    date_column: DateCol = None,
+    quiet: QuietOpt = False,
+) -> None:
     """The main job in one command: ingest → fit topics → report."""
     from insight.pipelines.run import run_all
 
     try:
         started = time.perf_counter()
         cfg = _config(config, set_)
-        result = run_all(cfg, _sources(files, text_column, score_column, id_column, date_column),
-                         progress=not quiet)
+        result = run_all(
+            cfg,
+            _sources(files, text_column, score_column, id_column, date_column),
+            progress=not quiet,
+        )
         _print_ingest(result.ingest)
         _print_fit(result.fit)
         for path in result.report.values():
@@ -181,9 +228,11 @@ def run(files: FilesArg = None, config: ConfigOpt = None, set_: SetOpt = None,
 
 
 @app.command("demo-data")
-def demo_data(out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/demo"),
-              n: Annotated[int, typer.Option(help="Number of comments.")] = 6000,
-              seed: Annotated[int, typer.Option(help="Random seed.")] = 2026) -> None:
+def demo_data(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/demo"),
+    n: Annotated[int, typer.Option(help="Number of comments.")] = 6000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 2026,
+) -> None:
     """Generate the synthetic demo corpus (three exports + planted ground truth)."""
     from insight.demo.generator import write_corpus
 

@@ -26,6 +26,7 @@ def _component(kind: str, name: str) -> str:
     except ConfigError as exc:
         raise ValueError(str(exc)) from None
 
+
 CANONICAL_FIELDS = (
     "id",
     "text",
@@ -142,7 +143,9 @@ class TopicsConfig(_Strict):
         default=0.55, ge=0.0, le=1.0, description="Min cosine to a topic centroid to reassign."
     )
     merge_distance: float = Field(
-        default=0.55, ge=0.0, le=2.0,
+        default=0.55,
+        ge=0.0,
+        le=2.0,
         description="Merge fine clusters whose centroids are within this cosine distance; 0 = off.",
     )
     tag_neighbors: int = Field(default=15, ge=1)
@@ -201,6 +204,7 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     """Make relative paths in the file relative to the file's folder, not the working dir."""
+
     def join(value: object) -> str:
         return os.path.normpath(base / str(value))
 

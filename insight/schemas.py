@@ -35,7 +35,7 @@ class Reject:
 
 @dataclass(slots=True)
 class Mention:
-    """A clause of a comment: the unit that is embedded, topic-tagged and (later) sentiment-scored."""
+    """A clause of a comment: the unit that is embedded and topic-tagged (later: sentiment)."""
 
     id: str
     comment_id: str

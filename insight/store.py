@@ -46,8 +46,19 @@ CREATE TABLE IF NOT EXISTS mention_topics (
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 
-COMMENT_COLUMNS = ("id", "text", "source", "channel", "touchpoint", "created_at", "respondent_id",
-                   "score", "team", "agent", "segment")
+COMMENT_COLUMNS = (
+    "id",
+    "text",
+    "source",
+    "channel",
+    "touchpoint",
+    "created_at",
+    "respondent_id",
+    "score",
+    "team",
+    "agent",
+    "segment",
+)
 
 
 def _now() -> datetime:
@@ -73,8 +84,9 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -95,13 +107,17 @@ class Store:
     # runs -------------------------------------------------------------------------------------
     def start_run(self, kind: str, params: dict[str, Any]) -> str:
         run_id = f"{kind}-{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        self.con.execute("INSERT INTO runs VALUES (?, ?, ?, NULL, ?, NULL)",
-                         [run_id, kind, _now(), json.dumps(params, default=str)])
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, NULL, ?, NULL)",
+            [run_id, kind, _now(), json.dumps(params, default=str)],
+        )
         return run_id
 
     def finish_run(self, run_id: str, metrics: dict[str, Any]) -> None:
-        self.con.execute("UPDATE runs SET finished_at = ?, metrics = ? WHERE run_id = ?",
-                         [_now(), json.dumps(metrics, default=str), run_id])
+        self.con.execute(
+            "UPDATE runs SET finished_at = ?, metrics = ? WHERE run_id = ?",
+            [_now(), json.dumps(metrics, default=str), run_id],
+        )
 
     def runs(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM runs ORDER BY started_at").df()
@@ -126,8 +142,9 @@ class Store:
         self._insert_frame("comments", frame)
 
     def add_rejects(self, rejects: Sequence[Reject], run_id: str) -> None:
-        frame = pd.DataFrame([asdict(r) for r in rejects],
-                             columns=["source", "row_number", "reason", "raw"])
+        frame = pd.DataFrame(
+            [asdict(r) for r in rejects], columns=["source", "row_number", "reason", "raw"]
+        )
         frame["run_id"] = run_id
         self._insert_frame("rejects", frame)
 
@@ -137,7 +154,8 @@ class Store:
         self.con.register("_ids", pd.DataFrame({"id": list(ids)}))
         try:
             return self.con.execute(
-                "SELECT c.* FROM comments c JOIN _ids USING (id) ORDER BY c.id").df()
+                "SELECT c.* FROM comments c JOIN _ids USING (id) ORDER BY c.id"
+            ).df()
         finally:
             self.con.unregister("_ids")
 
@@ -149,16 +167,21 @@ class Store:
     def count(self, table: str) -> int:
         if table not in {"comments", "rejects", "mentions", "embedding_cache", "topics"}:
             raise StoreError(f"unknown table {table!r}")
-        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
-        return int(row[0]) if row else 0
+        rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return int(rows[0][0])
 
     # mentions ---------------------------------------------------------------------------------
     def add_mentions(self, mentions: Sequence[Mention]) -> None:
-        frame = pd.DataFrame({
-            "id": [m.id for m in mentions], "comment_id": [m.comment_id for m in mentions],
-            "position": [m.position for m in mentions], "text": [m.text for m in mentions],
-            "start_char": [m.start for m in mentions], "end_char": [m.end for m in mentions],
-        })
+        frame = pd.DataFrame(
+            {
+                "id": [m.id for m in mentions],
+                "comment_id": [m.comment_id for m in mentions],
+                "position": [m.position for m in mentions],
+                "text": [m.text for m in mentions],
+                "start_char": [m.start for m in mentions],
+                "end_char": [m.end for m in mentions],
+            }
+        )
         self._insert_frame("mentions", frame, conflict="OR REPLACE")
 
     def mentions(self, comment_ids: Sequence[str] | None = None) -> pd.DataFrame:
@@ -168,7 +191,8 @@ class Store:
         try:
             return self.con.execute(
                 "SELECT m.* FROM mentions m JOIN _ids USING (comment_id) "
-                "ORDER BY m.comment_id, m.position").df()
+                "ORDER BY m.comment_id, m.position"
+            ).df()
         finally:
             self.con.unregister("_ids")
 
@@ -181,33 +205,46 @@ class Store:
         try:
             rows = self.con.execute(
                 "SELECT e.text_hash, e.vector FROM embedding_cache e JOIN _hashes USING (text_hash)"
-                " WHERE e.model_id = ?", [model_id]).fetchall()
+                " WHERE e.model_id = ?",
+                [model_id],
+            ).fetchall()
         finally:
             self.con.unregister("_hashes")
         return {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
 
     def cache_embeddings(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
-        frame = pd.DataFrame({
-            "model_id": model_id, "text_hash": list(vectors),
-            "vector": [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors.values()],
-        })
+        frame = pd.DataFrame(
+            {
+                "model_id": model_id,
+                "text_hash": list(vectors),
+                "vector": [
+                    np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors.values()
+                ],
+            }
+        )
         self._insert_frame("embedding_cache", frame, conflict="OR IGNORE")
 
     # topics -----------------------------------------------------------------------------------
     def save_topics(self, model_id: str, topics: Sequence[Topic]) -> None:
         self.con.execute("DELETE FROM topics WHERE model_id = ?", [model_id])
-        frame = pd.DataFrame({
-            "model_id": model_id, "topic_id": [t.topic_id for t in topics],
-            "label": [t.label for t in topics],
-            "keywords": [json.dumps(t.keywords) for t in topics],
-            "size": [t.size for t in topics], "quotes": [json.dumps(t.quotes) for t in topics],
-        })
+        frame = pd.DataFrame(
+            {
+                "model_id": model_id,
+                "topic_id": [t.topic_id for t in topics],
+                "label": [t.label for t in topics],
+                "keywords": [json.dumps(t.keywords) for t in topics],
+                "size": [t.size for t in topics],
+                "quotes": [json.dumps(t.quotes) for t in topics],
+            }
+        )
         self._insert_frame("topics", frame)
 
     def topics(self, model_id: str) -> list[Topic]:
         rows = self.con.execute(
             "SELECT topic_id, label, keywords, size, quotes FROM topics WHERE model_id = ? "
-            "ORDER BY topic_id", [model_id]).fetchall()
+            "ORDER BY topic_id",
+            [model_id],
+        ).fetchall()
         return [Topic(r[0], r[1], json.loads(r[2]), r[3], json.loads(r[4])) for r in rows]
 
     def save_assignments(self, model_id: str, frame: pd.DataFrame, origin: str) -> None:
@@ -218,9 +255,11 @@ class Store:
         self._insert_frame("mention_topics", out, conflict="OR REPLACE")
 
     def assignments(self, model_id: str, origin: str | None = None) -> pd.DataFrame:
-        sql = ("SELECT mt.mention_id, mt.topic_id, mt.confidence, mt.origin, m.comment_id, m.text "
-               "FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id "
-               "WHERE mt.model_id = ?")
+        sql = (
+            "SELECT mt.mention_id, mt.topic_id, mt.confidence, mt.origin, m.comment_id, m.text "
+            "FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id "
+            "WHERE mt.model_id = ?"
+        )
         params: list[Any] = [model_id]
         if origin is not None:
             sql += " AND mt.origin = ?"
@@ -232,5 +271,6 @@ class Store:
         self.con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
     def setting(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        # fetchall, not fetchone: DuckDB keeps a half-read result open and blocks the connection
+        rows = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None

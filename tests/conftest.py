@@ -45,11 +45,18 @@ def banking77() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def banking_slice(banking77: list[tuple[str, str]], embedder: MiniLMEmbedder
-                  ) -> tuple[list[str], list[str], np.ndarray]:
+def banking_slice(
+    banking77: list[tuple[str, str]], embedder: MiniLMEmbedder
+) -> tuple[list[str], list[str], np.ndarray]:
     """Six clearly different intents, 40 queries each, with embeddings."""
-    intents = ["card_arrival", "exchange_rate", "lost_or_stolen_card", "pin_blocked",
-               "top_up_failed", "cash_withdrawal_charge"]
+    intents = [
+        "card_arrival",
+        "exchange_rate",
+        "lost_or_stolen_card",
+        "pin_blocked",
+        "top_up_failed",
+        "cash_withdrawal_charge",
+    ]
     rows = [r for i in intents for r in [x for x in banking77 if x[1] == i][:40]]
     texts = [t for t, _ in rows]
     return texts, [c for _, c in rows], embedder.encode(texts)
@@ -70,8 +77,11 @@ def demo_config(demo_dir: Path, work: Path, **overrides: object) -> Config:
     base = load_config(REPO / "configs" / "demo.toml")
     sources = [s.model_copy(update={"path": demo_dir / s.path.name}) for s in base.sources]
     data = base.model_dump()
-    data.update(db_path=work / "test.duckdb", artifacts_dir=work / "artifacts",
-                sources=[s.model_dump() for s in sources])
+    data.update(
+        db_path=work / "test.duckdb",
+        artifacts_dir=work / "artifacts",
+        sources=[s.model_dump() for s in sources],
+    )
     data["report"]["out_dir"] = work / "reports"
     for dotted, value in overrides.items():
         section, key = dotted.split(".")

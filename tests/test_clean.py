@@ -13,15 +13,18 @@ def redactor() -> Redactor:
     return Redactor(("email", "phone", "card", "url", "name"))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("mail john.smith12@example.com now", "mail [EMAIL] now"),
-    ("call 07700 900123 please", "call [PHONE] please"),
-    ("ring +44 20 7946 0958.", "ring [PHONE]."),
-    ("my card 4111 1111 1111 1111 was charged", "my card [CARD] was charged"),
-    ("see https://example.com/x?y=1 for it", "see [URL] for it"),
-    ("order #123456789 arrived", "order #123456789 arrived"),
-    ("waited 45 minutes, paid £120", "waited 45 minutes, paid £120"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail john.smith12@example.com now", "mail [EMAIL] now"),
+        ("call 07700 900123 please", "call [PHONE] please"),
+        ("ring +44 20 7946 0958.", "ring [PHONE]."),
+        ("my card 4111 1111 1111 1111 was charged", "my card [CARD] was charged"),
+        ("see https://example.com/x?y=1 for it", "see [URL] for it"),
+        ("order #123456789 arrived", "order #123456789 arrived"),
+        ("waited 45 minutes, paid £120", "waited 45 minutes, paid £120"),
+    ],
+)
 def test_pattern_redaction(text: str, expected: str) -> None:
     assert redact_patterns(text, KINDS) == expected
 
@@ -33,8 +36,7 @@ def test_card_needs_luhn() -> None:
 
 
 def test_names_redacted_by_ner(redactor: Redactor) -> None:
-    out = redactor.redact(["I spoke to Sarah Jones and she was brilliant.",
-                           "The parcel was late."])
+    out = redactor.redact(["I spoke to Sarah Jones and she was brilliant.", "The parcel was late."])
     assert out[0] == "I spoke to [NAME] and she was brilliant."
     assert out[1] == "The parcel was late."
 
@@ -44,10 +46,12 @@ def test_normalise() -> None:
 
 
 def test_clean_dedupes_per_respondent(redactor: Redactor) -> None:
-    comments = [Comment("1", "Great  service", "s", respondent_id="r1"),
-                Comment("2", "great service", "s", respondent_id="r1"),
-                Comment("3", "great service", "s", respondent_id="r2"),
-                Comment("4", "great service", "s")]
+    comments = [
+        Comment("1", "Great  service", "s", respondent_id="r1"),
+        Comment("2", "great service", "s", respondent_id="r1"),
+        Comment("3", "great service", "s", respondent_id="r2"),
+        Comment("4", "great service", "s"),
+    ]
     kept, rejected = clean_comments(comments, redactor, dedupe=True)
     assert [c.id for c in kept] == ["1", "3", "4"]
     assert len(rejected) == 1 and "first kept as id '1'" in rejected[0].reason

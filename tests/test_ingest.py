@@ -22,9 +22,12 @@ def _read(path: Path, **columns: str) -> tuple[list[Comment], list[Reject]]:
 
 def test_csv_with_mapping(tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
-    path.write_text("rid,comment,nps,when,team\n"
-                    "a1,\"Great staff, slow queue\",9,2026-09-01 10:00,North\n"
-                    "a2,Parcel late,3,2026-09-02T08:00:00+02:00,South\n", encoding="utf-8")
+    path.write_text(
+        "rid,comment,nps,when,team\n"
+        'a1,"Great staff, slow queue",9,2026-09-01 10:00,North\n'
+        "a2,Parcel late,3,2026-09-02T08:00:00+02:00,South\n",
+        encoding="utf-8",
+    )
     kept, rejected = _read(path, id="rid", text="comment", score="nps", created_at="when")
     assert not rejected
     assert [c.id for c in kept] == ["a1", "a2"]
@@ -32,12 +35,15 @@ def test_csv_with_mapping(tmp_path: Path) -> None:
     assert kept[1].created_at is not None and kept[1].created_at.hour == 6  # stored as UTC
 
 
-@pytest.mark.parametrize(("score", "reason"), [
-    ("11", "score 11 is outside 0–10"),
-    ("-1", "score -1 is outside 0–10"),
-    ("ten", "score 'ten' is not a number"),
-    ("7.5", "score '7.5' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("score", "reason"),
+    [
+        ("11", "score 11 is outside 0–10"),
+        ("-1", "score -1 is outside 0–10"),
+        ("ten", "score 'ten' is not a number"),
+        ("7.5", "score '7.5' is not a whole number"),
+    ],
+)
 def test_bad_scores_become_rejects(tmp_path: Path, score: str, reason: str) -> None:
     path = tmp_path / "s.csv"
     path.write_text(f"text,score\nfine comment here,8\nanother comment,{score}\n")
@@ -58,7 +64,9 @@ def test_blank_score_is_kept_without_score() -> None:
 def test_empty_huge_and_non_utf8_text(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     huge = "x" * 1_000_000
-    body = f"id,text\n1,ok then\n2,\n3,   \n4,{huge}\n".encode() + "5,caf\xe9 au lait\n".encode("latin-1")
+    body = f"id,text\n1,ok then\n2,\n3,   \n4,{huge}\n".encode() + "5,caf\xe9 au lait\n".encode(
+        "latin-1"
+    )
     path.write_bytes(body)
     kept, rejected = _read(path)
     assert [c.id for c in kept] == ["1"]
@@ -93,19 +101,28 @@ def test_ragged_rows_and_duplicate_ids(tmp_path: Path) -> None:
     path.write_text("id,text\n1,one comment\n2,two,extra\n1,repeat id\n\n3,three\n")
     kept, rejected = _read(path)
     assert [c.id for c in kept] == ["1", "3"]
-    assert [r.reason for r in rejected] == ["row has 3 fields, header has 2",
-                                           "duplicate id '1' (first at row 1)"]
+    assert [r.reason for r in rejected] == [
+        "row has 3 fields, header has 2",
+        "duplicate id '1' (first at row 1)",
+    ]
 
 
 def test_jsonl_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
-    lines = [json.dumps({"id": "c1", "text": "hello agent", "score": 10}), "{not json", "[1, 2]",
-             json.dumps({"id": "c2", "message": "no text field"})]
+    lines = [
+        json.dumps({"id": "c1", "text": "hello agent", "score": 10}),
+        "{not json",
+        "[1, 2]",
+        json.dumps({"id": "c2", "message": "no text field"}),
+    ]
     path.write_text("\n".join(lines) + "\n")
     kept, rejected = _read(path)
     assert [c.id for c in kept] == ["c1"] and kept[0].score == 10
     assert [r.reason.split(":")[0] for r in rejected] == [
-        "invalid JSON", "JSON line is not an object", "missing field 'text'"]
+        "invalid JSON",
+        "JSON line is not an object",
+        "missing field 'text'",
+    ]
 
 
 def test_parquet_and_counts(tmp_path: Path) -> None:

@@ -29,8 +29,9 @@ def test_hash_mismatch_and_missing_package_fail_loudly(tmp_path: Path) -> None:
 
 
 def test_embeddings_are_unit_length_and_meaningful(embedder: MiniLMEmbedder) -> None:
-    vectors = embedder.encode(["my parcel arrived late", "the delivery was delayed",
-                               "the staff were lovely"])
+    vectors = embedder.encode(
+        ["my parcel arrived late", "the delivery was delayed", "the staff were lovely"]
+    )
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2

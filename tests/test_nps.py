@@ -52,8 +52,10 @@ def test_impact_equals_leave_one_out_difference() -> None:
 def test_interval_coverage_by_simulation() -> None:
     """The 95% interval should cover the true NPS about 95% of the time at n = 50."""
     rng = np.random.default_rng(7)
-    probs = np.array([0.25] * 7 + [0.05, 0.05] + [0.15, 0.15]) / np.array(
-        [0.25] * 7 + [0.05, 0.05] + [0.15, 0.15]).sum()
+    probs = (
+        np.array([0.25] * 7 + [0.05, 0.05] + [0.15, 0.15])
+        / np.array([0.25] * 7 + [0.05, 0.05] + [0.15, 0.15]).sum()
+    )
     true_nps = 100 * (probs[9:].sum() - probs[:7].sum())
     covered = 0
     trials = 2000

@@ -17,9 +17,13 @@ def _parts(segmenter: Segmenter, text: str) -> list[str]:
 
 def test_contrast_splits_into_two_mentions(segmenter: Segmenter) -> None:
     assert _parts(segmenter, "The staff were lovely but the wait was awful.") == [
-        "The staff were lovely", "the wait was awful."]
+        "The staff were lovely",
+        "the wait was awful.",
+    ]
     assert _parts(segmenter, "Checkout was easy, however delivery took ten days.") == [
-        "Checkout was easy", "delivery took ten days."]
+        "Checkout was easy",
+        "delivery took ten days.",
+    ]
 
 
 def test_sentences_and_short_fragments(segmenter: Segmenter) -> None:
@@ -36,7 +40,7 @@ def test_modes_and_offsets() -> None:
     assert len(Segmenter("clauses", min_clause_words=5).split(text)) == 1  # all fragments short
     mentions = Segmenter().mentions([Comment("c1", text, "s")])
     assert [m.id for m in mentions] == ["c1#0", "c1#1", "c1#2"]
-    assert all(text[m.start:m.end] == m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
 
 
 def test_emoji_only_and_very_long_text(segmenter: Segmenter) -> None:

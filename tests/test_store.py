@@ -16,16 +16,23 @@ def test_round_trip(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
     with Store(db) as store:
         run = store.start_run("ingest", {"a": 1})
-        store.add_comments([Comment("c1", "hi there", "s", score=9,
-                                    created_at=datetime(2026, 9, 1, 12)),
-                            Comment("c2", "slow refund", "s")], run)
+        store.add_comments(
+            [
+                Comment("c1", "hi there", "s", score=9, created_at=datetime(2026, 9, 1, 12)),
+                Comment("c2", "slow refund", "s"),
+            ],
+            run,
+        )
         store.add_rejects([Reject("s", 3, "empty text", "{}")], run)
         store.add_mentions([Mention("c1#0", "c1", 0, "hi there", 0, 8)])
         store.finish_run(run, {"kept": 2})
         assert store.existing_comment_ids(["c1", "zz"]) == {"c1"}
         store.save_topics("m1", [Topic(0, "Refunds", ["refund"], 3, ["slow refund"])])
-        store.save_assignments("m1", pd.DataFrame(
-            {"mention_id": ["c1#0"], "topic_id": [0], "confidence": [0.9]}), "fit")
+        store.save_assignments(
+            "m1",
+            pd.DataFrame({"mention_id": ["c1#0"], "topic_id": [0], "confidence": [0.9]}),
+            "fit",
+        )
         store.set_setting("k", "v")
     with Store(db, read_only=True) as store:
         comments = store.comments()

@@ -33,8 +33,9 @@ def test_recovers_intents(fitted: TopicModel, banking_slice: Slice) -> None:
         assert topic.size == int(np.sum(fitted.labels_ == topic.topic_id))
 
 
-def test_same_seed_same_topics(fitted: TopicModel, banking_slice: Slice,
-                               embedder: MiniLMEmbedder) -> None:
+def test_same_seed_same_topics(
+    fitted: TopicModel, banking_slice: Slice, embedder: MiniLMEmbedder
+) -> None:
     texts, _, vectors = banking_slice
     again = TopicModel(min_topic_size=10, seed=7).fit(texts, vectors, embed=embedder.encode)
     assert fitted.labels_ is not None and again.labels_ is not None
@@ -42,8 +43,9 @@ def test_same_seed_same_topics(fitted: TopicModel, banking_slice: Slice,
     assert [t.label for t in fitted.topics_] == [t.label for t in again.topics_]
 
 
-def test_save_load_and_tag_agreement(fitted: TopicModel, banking_slice: Slice,
-                                     tmp_path: Path) -> None:
+def test_save_load_and_tag_agreement(
+    fitted: TopicModel, banking_slice: Slice, tmp_path: Path
+) -> None:
     _, _, vectors = banking_slice
     folder = fitted.save(tmp_path / "model")
     loaded = TopicModel.load(folder)
@@ -57,8 +59,9 @@ def test_save_load_and_tag_agreement(fitted: TopicModel, banking_slice: Slice,
         assert all(arrays[k].dtype != object for k in arrays.files)
 
 
-def test_new_text_tagged_to_the_matching_topic(fitted: TopicModel,
-                                              embedder: MiniLMEmbedder) -> None:
+def test_new_text_tagged_to_the_matching_topic(
+    fitted: TopicModel, embedder: MiniLMEmbedder
+) -> None:
     labels, confidence = fitted.transform(embedder.encode(["what is the euro exchange rate?"]))
     rate_topics = [t.topic_id for t in fitted.topics_ if "rate" in " ".join(t.keywords)]
     assert labels[0] in rate_topics and confidence[0] > 0.5

@@ -51,8 +51,15 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, z: float = Z
     n_adj = n + 3
     centre = 100.0 * ((promoters + 0.75) - (detractors + 0.75)) / n_adj
     half = z * adjusted_wald_se(promoters, detractors, n)
-    return NPSStat(n, promoters, passives, detractors, nps,
-                   max(-100.0, centre - half), min(100.0, centre + half))
+    return NPSStat(
+        n,
+        promoters,
+        passives,
+        detractors,
+        nps,
+        max(-100.0, centre - half),
+        min(100.0, centre + half),
+    )
 
 
 def nps_stat(scores: Iterable[int], z: float = Z95) -> NPSStat:
@@ -60,7 +67,9 @@ def nps_stat(scores: Iterable[int], z: float = Z95) -> NPSStat:
     return nps_from_counts(*counts(scores), z=z)
 
 
-def impact(with_topic: NPSStat, without_topic: NPSStat, z: float = Z95) -> tuple[float, float, float]:
+def impact(
+    with_topic: NPSStat, without_topic: NPSStat, z: float = Z95
+) -> tuple[float, float, float]:
     """Leave-one-out impact of a topic on overall NPS, with an interval.
 
     impact = share·(NPS_T − NPS_notT). The interval treats the share as fixed and uses

@@ -30,9 +30,17 @@ PERIOD_A = (datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC))
 PERIOD_B = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC))
 
 BASE_WEIGHTS = {
-    "delivery_delay": 0.08, "damaged_item": 0.06, "staff_friendly": 0.14, "wait_time": 0.12,
-    "billing_error": 0.09, "refund_slow": 0.07, "app_crash": 0.0, "price_high": 0.08,
-    "product_quality": 0.13, "easy_checkout": 0.12, "issue_resolved": 0.11,
+    "delivery_delay": 0.08,
+    "damaged_item": 0.06,
+    "staff_friendly": 0.14,
+    "wait_time": 0.12,
+    "billing_error": 0.09,
+    "refund_slow": 0.07,
+    "app_crash": 0.0,
+    "price_high": 0.08,
+    "product_quality": 0.13,
+    "easy_checkout": 0.12,
+    "issue_resolved": 0.11,
 }
 PERIOD_B_WEIGHTS = {**BASE_WEIGHTS, "delivery_delay": 0.16, "app_crash": 0.10}
 PERIOD_B_POLARITY = {"wait_time": -2.8}
@@ -95,8 +103,11 @@ def _typo(text: str, rng: random.Random) -> str:
 def _pii(rng: random.Random) -> str:
     snippet = rng.choice(ph.PII_SNIPPETS)
     return snippet.format(
-        first=rng.choice(ph.FIRST_NAMES), last=rng.choice(ph.LAST_NAMES),
-        n=rng.randrange(10, 99), n3=f"{rng.randrange(0, 999):03d}", n4=f"{rng.randrange(0, 9999):04d}",
+        first=rng.choice(ph.FIRST_NAMES),
+        last=rng.choice(ph.LAST_NAMES),
+        n=rng.randrange(10, 99),
+        n3=f"{rng.randrange(0, 999):03d}",
+        n4=f"{rng.randrange(0, 9999):04d}",
     )
 
 
@@ -119,10 +130,7 @@ def _compose(topics: list[str], channel: str, rng: random.Random) -> str:
         text = rng.choice(("hi ", "hello, ", "hey, ")) + text[0].lower() + text[1:]
     if rng.random() < 0.06:
         text = _typo(text, rng)
-    if rng.random() < 0.3:
-        text = text.lower()
-    else:
-        text = text[0].upper() + text[1:]
+    text = text.lower() if rng.random() < 0.3 else text[0].upper() + text[1:]
     if not text.rstrip().endswith((".", "!", "?")) and rng.random() < 0.6:
         text += "."
     return text
@@ -172,12 +180,22 @@ def generate(n_comments: int = 6000, seed: int = 2026) -> list[DemoComment]:
         if pii:
             text += _pii(rng)
         has_score = channel == "survey" or (channel == "chat" and rng.random() < 0.6)
-        comments.append(DemoComment(
-            id=f"{channel[:2]}-{i:06d}", channel=channel, period=period, created_at=created,
-            text=text, topics=topics, score=score if has_score else None, team=team, agent=agent,
-            customer_id=f"C{rng.randrange(100000, 999999)}",
-            touchpoint=ph.TOPIC_BY_KEY[topics[0]].touchpoint if topics else "general", pii=pii,
-        ))
+        comments.append(
+            DemoComment(
+                id=f"{channel[:2]}-{i:06d}",
+                channel=channel,
+                period=period,
+                created_at=created,
+                text=text,
+                topics=topics,
+                score=score if has_score else None,
+                team=team,
+                agent=agent,
+                customer_id=f"C{rng.randrange(100000, 999999)}",
+                touchpoint=ph.TOPIC_BY_KEY[topics[0]].touchpoint if topics else "general",
+                pii=pii,
+            )
+        )
     comments.sort(key=lambda c: c.created_at)
     return comments
 
@@ -194,22 +212,36 @@ BAD_SURVEY_ROWS: tuple[tuple[str, str, str], ...] = (
 
 
 def _survey_frame(rows: list[DemoComment]) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "response_id": [c.id for c in rows],
-        "comment": [c.text for c in rows],
-        "likelihood_to_recommend": [str(c.score) for c in rows],
-        "submitted_at": [c.created_at.strftime("%Y-%m-%d %H:%M:%S") for c in rows],
-        "touch_point": [c.touchpoint for c in rows],
-        "team": [c.team for c in rows],
-        "agent": [c.agent for c in rows],
-        "customer_id": [c.customer_id for c in rows],
-    })
-    bad = pd.DataFrame(
-        [{"response_id": r[0], "comment": r[1], "likelihood_to_recommend": r[2],
-          "submitted_at": "2026-09-15 10:00:00", "touch_point": "general", "team": "North",
-          "agent": "Tom", "customer_id": "C000001"} for r in BAD_SURVEY_ROWS]
+    frame = pd.DataFrame(
+        {
+            "response_id": [c.id for c in rows],
+            "comment": [c.text for c in rows],
+            "likelihood_to_recommend": [str(c.score) for c in rows],
+            "submitted_at": [c.created_at.strftime("%Y-%m-%d %H:%M:%S") for c in rows],
+            "touch_point": [c.touchpoint for c in rows],
+            "team": [c.team for c in rows],
+            "agent": [c.agent for c in rows],
+            "customer_id": [c.customer_id for c in rows],
+        }
     )
-    duplicate = frame.iloc[[0]].copy()  # a repeated response id: must be rejected, not double-counted
+    bad = pd.DataFrame(
+        [
+            {
+                "response_id": r[0],
+                "comment": r[1],
+                "likelihood_to_recommend": r[2],
+                "submitted_at": "2026-09-15 10:00:00",
+                "touch_point": "general",
+                "team": "North",
+                "agent": "Tom",
+                "customer_id": "C000001",
+            }
+            for r in BAD_SURVEY_ROWS
+        ]
+    )
+    duplicate = frame.iloc[
+        [0]
+    ].copy()  # a repeated response id: must be rejected, not double-counted
     return pd.concat([frame, bad, duplicate], ignore_index=True)
 
 
@@ -223,37 +255,56 @@ def write_corpus(out_dir: str | Path, n_comments: int = 6000, seed: int = 2026) 
     survey = out / "survey_responses.csv"
     csv_bytes = _survey_frame(by_channel["survey"]).to_csv(index=False).encode("utf-8")
     # One Latin-1 encoded row (a legacy export): the engine must reject it with a reason.
-    latin1 = 'bad-latin1,"The café staff were great",9,2026-09-20 12:00:00,support,North,Tom,C000002\n'
+    latin1 = (
+        'bad-latin1,"The café staff were great",9,2026-09-20 12:00:00,support,North,Tom,C000002\n'
+    )
     survey.write_bytes(csv_bytes + latin1.encode("latin-1"))
 
     chat = out / "chat_transcripts.jsonl"
     with chat.open("w", encoding="utf-8") as handle:
         for c in by_channel["chat"]:
-            record = {"conversation_id": c.id, "customer_message": c.text,
-                      "post_chat_nps": c.score, "started_at": c.created_at.isoformat(),
-                      "agent_name": c.agent, "team": c.team, "customer": c.customer_id,
-                      "touch_point": c.touchpoint}
+            record = {
+                "conversation_id": c.id,
+                "customer_message": c.text,
+                "post_chat_nps": c.score,
+                "started_at": c.created_at.isoformat(),
+                "agent_name": c.agent,
+                "team": c.team,
+                "customer": c.customer_id,
+                "touch_point": c.touchpoint,
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         handle.write('{"conversation_id": "bad-json", "customer_message": "truncated\n')
 
     social = out / "social_mentions.parquet"
-    pd.DataFrame({
-        "post_id": [c.id for c in by_channel["social"]],
-        "body": [c.text for c in by_channel["social"]],
-        "posted_at": [c.created_at for c in by_channel["social"]],
-        "handle": [c.customer_id for c in by_channel["social"]],
-    }).to_parquet(social, index=False)
+    pd.DataFrame(
+        {
+            "post_id": [c.id for c in by_channel["social"]],
+            "body": [c.text for c in by_channel["social"]],
+            "posted_at": [c.created_at for c in by_channel["social"]],
+            "handle": [c.customer_id for c in by_channel["social"]],
+        }
+    ).to_parquet(social, index=False)
 
     truth_csv = out / "ground_truth.csv"
-    pd.DataFrame({
-        "id": [c.id for c in comments], "period": [c.period for c in comments],
-        "topics": ["|".join(c.topics) for c in comments], "score": [c.score for c in comments],
-        "has_pii": [c.pii for c in comments],
-    }).to_csv(truth_csv, index=False)
+    pd.DataFrame(
+        {
+            "id": [c.id for c in comments],
+            "period": [c.period for c in comments],
+            "topics": ["|".join(c.topics) for c in comments],
+            "score": [c.score for c in comments],
+            "has_pii": [c.pii for c in comments],
+        }
+    ).to_csv(truth_csv, index=False)
     truth_json = out / "ground_truth.json"
     truth_json.write_text(json.dumps(_summary(comments, n_comments, seed), indent=2) + "\n")
-    return {"survey": survey, "chat": chat, "social": social,
-            "truth_csv": truth_csv, "truth_json": truth_json}
+    return {
+        "survey": survey,
+        "chat": chat,
+        "social": social,
+        "truth_csv": truth_csv,
+        "truth_json": truth_json,
+    }
 
 
 def _summary(comments: list[DemoComment], n_comments: int, seed: int) -> dict[str, object]:
@@ -267,15 +318,24 @@ def _summary(comments: list[DemoComment], n_comments: int, seed: int) -> dict[st
             with_topic = [c for c in rows if key in c.topics]
             scores = [c.score for c in with_topic if c.score is not None]
             stat = nps_stat(scores) if scores else None
-            topics[key] = {"comments": len(with_topic),
-                           "share": round(len(with_topic) / len(rows), 4),
-                           "nps": round(stat.nps, 2) if stat else None}
+            topics[key] = {
+                "comments": len(with_topic),
+                "share": round(len(with_topic) / len(rows), 4),
+                "nps": round(stat.nps, 2) if stat else None,
+            }
         overall = nps_stat([c.score for c in scored if c.score is not None])
-        periods[label] = {"start": start.date().isoformat(), "end_exclusive": end.date().isoformat(),
-                          "comments": len(rows), "scored": len(scored),
-                          "nps": round(overall.nps, 2), "topics": topics}
+        periods[label] = {
+            "start": start.date().isoformat(),
+            "end_exclusive": end.date().isoformat(),
+            "comments": len(rows),
+            "scored": len(scored),
+            "nps": round(overall.nps, 2),
+            "topics": topics,
+        }
     return {
-        "synthetic": True, "seed": seed, "n_comments": n_comments,
+        "synthetic": True,
+        "seed": seed,
+        "n_comments": n_comments,
         "planted_shift": {
             "app_crash": "emerging: share 0 in A, weight 0.10 in B",
             "delivery_delay": "mix: weight 0.08 in A -> 0.16 in B, same score effect",

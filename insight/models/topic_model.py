@@ -27,9 +27,37 @@ OUTLIER = -1
 FORMAT_VERSION = 1
 PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|URL|NAME)\]")
 #: Conversational filler common in customer comments; it carries no topic, so keep it out of labels.
-CX_STOP_WORDS = ("hi", "hello", "hey", "honestly", "overall", "thanks", "thank", "cheers", "really",
-                 "just", "fair", "ok", "okay", "yes", "lol", "pls", "please", "dont", "didnt",
-                 "im", "ive", "wont", "cant", "got", "getting", "did", "does", "went", "said")
+CX_STOP_WORDS = (
+    "hi",
+    "hello",
+    "hey",
+    "honestly",
+    "overall",
+    "thanks",
+    "thank",
+    "cheers",
+    "really",
+    "just",
+    "fair",
+    "ok",
+    "okay",
+    "yes",
+    "lol",
+    "pls",
+    "please",
+    "dont",
+    "didnt",
+    "im",
+    "ive",
+    "wont",
+    "cant",
+    "got",
+    "getting",
+    "did",
+    "does",
+    "went",
+    "said",
+)
 
 
 def auto_min_topic_size(n_docs: int) -> int:
@@ -57,8 +85,12 @@ def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
             break
     if not chosen:
         return "Unlabelled"
-    return (chosen[0][:1].upper() + chosen[0][1:] + (" · " if len(chosen) > 1 else "")
-            + " · ".join(chosen[1:]))
+    return (
+        chosen[0][:1].upper()
+        + chosen[0][1:]
+        + (" · " if len(chosen) > 1 else "")
+        + " · ".join(chosen[1:])
+    )
 
 
 @dataclass
@@ -88,9 +120,13 @@ class TopicModel:
         return {k: v for k, v in asdict(self).items() if not k.endswith("_")}
 
     # fit ---------------------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray,
-            quotes_from: Sequence[str] | None = None,
-            embed: Callable[[list[str]], np.ndarray] | None = None) -> TopicModel:
+    def fit(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        quotes_from: Sequence[str] | None = None,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> TopicModel:
         """Fit topics on mention texts and their embeddings.
 
         ``quotes_from`` (aligned with ``texts``) is what a quote shows, e.g. the whole comment.
@@ -105,8 +141,11 @@ class TopicModel:
         embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
         raw_labels, keywords = self._cluster(texts, embeddings, embed)
         topic_ids = sorted(t for t in set(raw_labels.tolist()) if t != OUTLIER)
-        centroids = np.stack([embeddings[raw_labels == t].mean(axis=0) for t in topic_ids]) \
-            if topic_ids else np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+        centroids = (
+            np.stack([embeddings[raw_labels == t].mean(axis=0) for t in topic_ids])
+            if topic_ids
+            else np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+        )
         centroids = _normalise_rows(centroids).astype(np.float32)
         labels = raw_labels.copy()
         if self.outliers == "reduce" and topic_ids:
@@ -117,12 +156,21 @@ class TopicModel:
             labels[outliers[close]] = np.asarray(topic_ids)[best[close]]
         self.labels_ = labels
         self.centroids_ = centroids
-        self.topics_ = self._describe(topic_ids, keywords, labels, embeddings, centroids,
-                                      list(quotes_from if quotes_from is not None else texts))
+        self.topics_ = self._describe(
+            topic_ids,
+            keywords,
+            labels,
+            embeddings,
+            centroids,
+            list(quotes_from if quotes_from is not None else texts),
+        )
         self._build_index(embeddings, labels)
-        self.meta_ = {"n_fit": len(texts), "min_topic_size": self._min_size(len(texts)),
-                      "outlier_share_raw": float(np.mean(raw_labels == OUTLIER)),
-                      "outlier_share": float(np.mean(labels == OUTLIER))}
+        self.meta_ = {
+            "n_fit": len(texts),
+            "min_topic_size": self._min_size(len(texts)),
+            "outlier_share_raw": float(np.mean(raw_labels == OUTLIER)),
+            "outlier_share": float(np.mean(labels == OUTLIER)),
+        }
         return self
 
     def _min_size(self, n_docs: int) -> int:
@@ -130,9 +178,12 @@ class TopicModel:
             return auto_min_topic_size(n_docs)
         return int(self.min_topic_size)
 
-    def _cluster(self, texts: Sequence[str], embeddings: np.ndarray,
-                 embed: Callable[[list[str]], np.ndarray] | None
-                 ) -> tuple[np.ndarray, dict[int, list[str]]]:
+    def _cluster(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        embed: Callable[[list[str]], np.ndarray] | None,
+    ) -> tuple[np.ndarray, dict[int, list[str]]]:
         from bertopic import BERTopic
         from bertopic.backend import BaseEmbedder
         from bertopic.representation import KeyBERTInspired
@@ -142,49 +193,68 @@ class TopicModel:
         from umap import UMAP
 
         size = self._min_size(len(texts))
-        umap_model = UMAP(n_neighbors=self.umap_neighbors, n_components=self.umap_components,
-                          min_dist=0.0, metric="cosine", random_state=self.seed)
-        hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 4),
-                                metric="euclidean", cluster_selection_method="eom")
+        umap_model = UMAP(
+            n_neighbors=self.umap_neighbors,
+            n_components=self.umap_components,
+            min_dist=0.0,
+            metric="cosine",
+            random_state=self.seed,
+        )
+        hdbscan_model = HDBSCAN(
+            min_cluster_size=size,
+            min_samples=max(2, size // 4),
+            metric="euclidean",
+            cluster_selection_method="eom",
+        )
         stop_words = sorted(ENGLISH_STOP_WORDS.union(CX_STOP_WORDS))
         # No min_df: BERTopic fits the vectorizer on one joined document per topic, so
         # min_df=2 would drop exactly the words unique to a topic, its best keywords.
-        vectorizer = CountVectorizer(stop_words=stop_words, ngram_range=(1, 2),
-                                     token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b")
+        vectorizer = CountVectorizer(
+            stop_words=stop_words, ngram_range=(1, 2), token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b"
+        )
         backend: Any = None
         representation: Any = None
         if embed is not None:
             encode = embed
 
-            class Backend(BaseEmbedder):  # type: ignore[misc]
+            class Backend(BaseEmbedder):
                 def embed(self, documents: Any, verbose: bool = False) -> np.ndarray:
                     return encode(list(documents))
 
             backend = Backend()
-            representation = KeyBERTInspired(top_n_words=self.n_keywords, nr_candidate_words=40,
-                                             random_state=self.seed)
-        model = BERTopic(embedding_model=backend, umap_model=umap_model,
-                         hdbscan_model=hdbscan_model, representation_model=representation,
-                         vectorizer_model=vectorizer,
-                         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-                         top_n_words=self.n_keywords, calculate_probabilities=False,
-                         verbose=False)
+            representation = KeyBERTInspired(
+                top_n_words=self.n_keywords, nr_candidate_words=40, random_state=self.seed
+            )
+        model = BERTopic(
+            embedding_model=backend,
+            umap_model=umap_model,
+            hdbscan_model=hdbscan_model,
+            representation_model=representation,
+            vectorizer_model=vectorizer,
+            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+            top_n_words=self.n_keywords,
+            calculate_probabilities=False,
+            verbose=False,
+        )
         docs = [PLACEHOLDER.sub(" ", t) for t in texts]
         labels, _ = model.fit_transform(docs, embeddings)
         groups = self._merge_groups(np.asarray(labels), embeddings)
         if groups:
             model.merge_topics(docs, groups)
             labels = model.topics_
-        keywords = {int(t): [w for w, _ in (model.get_topic(t) or []) if w]
-                    for t in set(labels) if t != OUTLIER}
+        keywords = {
+            int(t): [w for w, _ in (model.get_topic(t) or []) if w]
+            for t in set(labels)
+            if t != OUTLIER
+        }
         return np.asarray(labels, dtype=np.int64), keywords
 
     def _merge_groups(self, labels: np.ndarray, embeddings: np.ndarray) -> list[list[int]]:
         """Fine clusters whose centroids lie within ``merge_distance`` (cosine, average linkage).
 
         HDBSCAN finds dense phrasings; analysts want themes. Merging near-identical clusters gives
-        a readable number of topics (measured on the demo corpus: 103 fine clusters -> 36 topics at 0.55,
-        NMI against the planted topics 0.59 -> 0.64; at 0.6 unrelated themes began to merge).
+        a readable number of topics. It trades detail for readability: measured by
+        ``bench/topic_quality.py`` (results in bench/README.md).
         """
         from sklearn.cluster import AgglomerativeClustering
 
@@ -192,14 +262,24 @@ class TopicModel:
         if self.merge_distance <= 0 or len(ids) < 3:
             return []
         centroids = np.stack([embeddings[labels == t].mean(axis=0) for t in ids])
-        groups = AgglomerativeClustering(n_clusters=None, distance_threshold=self.merge_distance,
-                                         metric="cosine", linkage="average").fit_predict(centroids)
+        groups = AgglomerativeClustering(
+            n_clusters=None,
+            distance_threshold=self.merge_distance,
+            metric="cosine",
+            linkage="average",
+        ).fit_predict(centroids)
         merged = [[ids[i] for i in np.flatnonzero(groups == g)] for g in np.unique(groups)]
         return [g for g in merged if len(g) > 1]
 
-    def _describe(self, topic_ids: list[int], keywords: dict[int, list[str]], labels: np.ndarray,
-                  embeddings: np.ndarray, centroids: np.ndarray, quote_texts: list[str]
-                  ) -> list[Topic]:
+    def _describe(
+        self,
+        topic_ids: list[int],
+        keywords: dict[int, list[str]],
+        labels: np.ndarray,
+        embeddings: np.ndarray,
+        centroids: np.ndarray,
+        quote_texts: list[str],
+    ) -> list[Topic]:
         topics: list[Topic] = []
         for row, topic_id in enumerate(topic_ids):
             members = np.flatnonzero(labels == topic_id)
@@ -212,7 +292,7 @@ class TopicModel:
                 if len(quotes) == self.n_quotes:
                     break
             words = keywords.get(topic_id, [])[: self.n_keywords]
-            topics.append(Topic(topic_id, make_label(words), words, int(len(members)), quotes))
+            topics.append(Topic(topic_id, make_label(words), words, len(members), quotes))
         return topics
 
     def _build_index(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
@@ -251,11 +331,19 @@ class TopicModel:
             raise NotFittedError("nothing to save: the topic model is not fitted")
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        document = {"format_version": FORMAT_VERSION, "params": self.params(), "meta": self.meta_,
-                    "topics": [asdict(t) for t in self.topics_]}
+        document = {
+            "format_version": FORMAT_VERSION,
+            "params": self.params(),
+            "meta": self.meta_,
+            "topics": [asdict(t) for t in self.topics_],
+        }
         (out / "model.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
-        np.savez(out / "arrays.npz", centroids=self.centroids_, index_vectors=self.index_vectors_,
-                 index_labels=self.index_labels_)
+        np.savez(
+            out / "arrays.npz",
+            centroids=self.centroids_,
+            index_vectors=self.index_vectors_,
+            index_labels=self.index_labels_,
+        )
         return out
 
     @classmethod
@@ -266,8 +354,10 @@ class TopicModel:
             raise NotFittedError(f"no saved topic model at {folder}; run `insight fit` first")
         document = json.loads(spec.read_text(encoding="utf-8"))
         if document.get("format_version") != FORMAT_VERSION:
-            raise NotFittedError(f"{spec}: unsupported format {document.get('format_version')}; "
-                                 "refit with `insight fit`")
+            raise NotFittedError(
+                f"{spec}: unsupported format {document.get('format_version')}; "
+                "refit with `insight fit`"
+            )
         model = cls(**document["params"])
         with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
             model.centroids_ = arrays["centroids"]

@@ -20,8 +20,9 @@ def overall_nps(comments: pd.DataFrame) -> NPSStat | None:
     return _stat(comments["score"])
 
 
-def topic_impacts(comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic],
-                  min_volume: int) -> list[TopicImpact]:
+def topic_impacts(
+    comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], min_volume: int
+) -> list[TopicImpact]:
     """One row per topic (plus outliers), ranked by comment volume.
 
     ``comments`` needs ``id`` and ``score``; ``assignments`` needs ``comment_id`` and ``topic_id``.
@@ -39,11 +40,16 @@ def topic_impacts(comments: pd.DataFrame, assignments: pd.DataFrame, topics: lis
         outside = scores.drop(index=ids, errors="ignore")
         with_stat, without_stat = _stat(inside), _stat(outside)
         value = impact(with_stat, without_stat) if with_stat and without_stat else None
-        rows.append(TopicImpact(
-            topic_id=int(topic_id), label=labels.get(int(topic_id), f"Topic {topic_id}"),
-            comments=len(ids), share=len(ids) / total if total else 0.0, stat=with_stat,
-            impact=value[0] if value else None,
-            impact_ci=(value[1], value[2]) if value else None, low_volume=with_stat is None or with_stat.n < min_volume,
-        ))
+        rows.append(
+            TopicImpact(
+                topic_id=int(topic_id),
+                label=labels.get(int(topic_id), f"Topic {topic_id}"),
+                comments=len(ids),
+                share=len(ids) / total if total else 0.0,
+                stat=with_stat,
+                impact=value[0] if value else None,
+                impact_ci=(value[1], value[2]) if value else None,
+                low_volume=with_stat is None or with_stat.n < min_volume,
+            )
+        )
     return sorted(rows, key=lambda r: (-r.comments, r.topic_id))
-

@@ -113,17 +113,27 @@ def clean_comments(
     for comment, text in zip(comments, texts, strict=True):
         comment.text = text
         if not text:
-            rejects.append(Reject(comment.source, -1, "empty text after normalising",
-                                  json.dumps({"id": comment.id})))
+            rejects.append(
+                Reject(
+                    comment.source,
+                    -1,
+                    "empty text after normalising",
+                    json.dumps({"id": comment.id}),
+                )
+            )
             continue
         if dedupe and comment.respondent_id:
             key = (comment.respondent_id, text.casefold())
             if key in first_seen:
-                rejects.append(Reject(
-                    comment.source, -1,
-                    f"duplicate text from the same respondent (first kept as id {first_seen[key]!r})",
-                    json.dumps({"id": comment.id}),
-                ))
+                rejects.append(
+                    Reject(
+                        comment.source,
+                        -1,
+                        "duplicate text from the same respondent "
+                        f"(first kept as id {first_seen[key]!r})",
+                        json.dumps({"id": comment.id}),
+                    )
+                )
                 continue
             first_seen[key] = comment.id
         kept.append(comment)

@@ -19,15 +19,17 @@ _REGISTERED = (_embedder, _topic_model, _segment)
 
 def build_embedder(config: Config) -> MiniLMEmbedder:
     factory = resolve("embedder", config.embed.component)
-    embedder: MiniLMEmbedder = factory(device=config.embed.device,
-                                       batch_size=config.embed.batch_size)
+    embedder: MiniLMEmbedder = factory(
+        device=config.embed.device, batch_size=config.embed.batch_size
+    )
     return embedder
 
 
 def build_segmenter(config: Config) -> Segmenter:
     factory = resolve("segmenter", config.segment.component)
-    segmenter: Segmenter = factory(min_clause_words=config.segment.min_clause_words,
-                                   batch_size=config.segment.batch_size)
+    segmenter: Segmenter = factory(
+        min_clause_words=config.segment.min_clause_words, batch_size=config.segment.batch_size
+    )
     return segmenter
 
 

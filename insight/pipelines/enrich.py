@@ -10,8 +10,9 @@ from insight.models.embedder import MiniLMEmbedder, text_hash
 from insight.store import Store
 
 
-def embed_texts(texts: Sequence[str], embedder: MiniLMEmbedder, store: Store | None,
-                progress: bool = False) -> np.ndarray:
+def embed_texts(
+    texts: Sequence[str], embedder: MiniLMEmbedder, store: Store | None, progress: bool = False
+) -> np.ndarray:
     """One unit vector per text; only texts missing from the cache are encoded."""
     hashes = [text_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.model_id, hashes) if store is not None else {}

@@ -26,7 +26,13 @@ from insight.schemas import Comment, Reject
 RAW_KEEP_CHARS = 10_000
 # Read oversized fields whole so they are rejected with their real length, not a parser error.
 csv.field_size_limit(2**31 - 1)
-FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
 
 
 class RowError(ValueError):
@@ -61,7 +67,7 @@ def _has_surrogates(text: str) -> bool:
 
 
 def _raw_text(values: dict[str, Any] | list[str]) -> str:
-    """Serialise a row for the rejects table (ASCII JSON, so undecodable bytes survive as escapes)."""
+    """A row as ASCII JSON for the rejects table (undecodable bytes survive as escapes)."""
     raw = json.dumps(values, ensure_ascii=True, default=str)
     if len(raw) > RAW_KEEP_CHARS:
         return raw[:RAW_KEEP_CHARS] + f"… (truncated from {len(raw)} chars)"
@@ -91,14 +97,20 @@ def _csv_rows(source: SourceConfig) -> tuple[list[str], Iterator[RawRow]]:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield RawRow(number, None, "", f"malformed CSV at line {reader.line_num}: {exc}")
+                    yield RawRow(
+                        number, None, "", f"malformed CSV at line {reader.line_num}: {exc}"
+                    )
                     continue
                 if not fields:
                     number -= 1  # blank line: not a record
                     continue
                 if len(fields) != len(header):
-                    yield RawRow(number, None, _raw_text(fields),
-                                 f"row has {len(fields)} fields, header has {len(header)}")
+                    yield RawRow(
+                        number,
+                        None,
+                        _raw_text(fields),
+                        f"row has {len(fields)} fields, header has {len(header)}",
+                    )
                     continue
                 yield RawRow(number, dict(zip(header, fields, strict=True)), "")
 
@@ -216,7 +228,10 @@ def _optional_str(value: Any) -> str | None:
 
 
 def to_comment(
-    values: dict[str, Any], columns: dict[str, str], source: SourceConfig, number: int,
+    values: dict[str, Any],
+    columns: dict[str, str],
+    source: SourceConfig,
+    number: int,
     cfg: IngestConfig,
 ) -> Comment:
     """Validate one record; raise ``RowError`` with the reason when it cannot be kept."""
@@ -259,13 +274,13 @@ def to_comment(
     )
 
 
-def read_source(
-    source: SourceConfig, cfg: IngestConfig
-) -> Iterator[Comment | Reject]:
+def read_source(source: SourceConfig, cfg: IngestConfig) -> Iterator[Comment | Reject]:
     """Yield a ``Comment`` or a ``Reject`` for every record of one file, in file order."""
     if not source.path.exists():
         raise IngestError(f"input file not found: {source.path}")
     fmt = detect_format(source)
+    header: list[str] | None
+    rows: Iterator[RawRow]
     if fmt == "csv":
         header, rows = _csv_rows(source)
     elif fmt == "jsonl":
@@ -276,7 +291,9 @@ def read_source(
     seen: dict[str, int] = {}
     for row in rows:
         if row.values is None:
-            yield Reject(source.source_name, row.number, row.parse_error or "unreadable row", row.raw)
+            yield Reject(
+                source.source_name, row.number, row.parse_error or "unreadable row", row.raw
+            )
             continue
         try:
             comment = to_comment(row.values, columns, source, row.number, cfg)

@@ -31,8 +31,10 @@ class ReportData:
 
     @property
     def by_impact(self) -> list[TopicImpact]:
-        return sorted((r for r in self.rows if r.impact is not None and r.topic_id >= 0),
-                      key=lambda r: r.impact if r.impact is not None else 0.0)
+        return sorted(
+            (r for r in self.rows if r.impact is not None and r.topic_id >= 0),
+            key=lambda r: r.impact if r.impact is not None else 0.0,
+        )
 
 
 def _reason_kind(reason: str) -> str:
@@ -51,8 +53,14 @@ def _reason_kind(reason: str) -> str:
     return " ".join(words[:6])
 
 
-def build_report(model_id: str, comments: pd.DataFrame, assignments: pd.DataFrame,
-                 topics: list[Topic], rejects: pd.DataFrame, min_volume: int) -> ReportData:
+def build_report(
+    model_id: str,
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    rejects: pd.DataFrame,
+    min_volume: int,
+) -> ReportData:
     reasons = rejects["reason"].map(_reason_kind).value_counts() if len(rejects) else pd.Series()
     by_channel = []
     for channel, group in comments.groupby("channel"):
@@ -62,19 +70,26 @@ def build_report(model_id: str, comments: pd.DataFrame, assignments: pd.DataFram
     return ReportData(
         model_id=model_id,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        comments=len(comments), scored=int(comments["score"].notna().sum()),
-        mentions=len(assignments), rejects=len(rejects),
+        comments=len(comments),
+        scored=int(comments["score"].notna().sum()),
+        mentions=len(assignments),
+        rejects=len(rejects),
         reject_reasons=[(str(k), int(v)) for k, v in reasons.items()],
-        overall=overall_nps(comments), by_channel=by_channel,
+        overall=overall_nps(comments),
+        by_channel=by_channel,
         rows=topic_impacts(comments, assignments, topics, min_volume),
-        topics={t.topic_id: t for t in topics}, min_volume=min_volume,
+        topics={t.topic_id: t for t in topics},
+        min_volume=min_volume,
     )
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("insight", "templates"),
-                      autoescape=select_autoescape(["html", "j2"], default=False),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("insight", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["num"] = lambda v, d=1: "–" if v is None else f"{v:+.{d}f}" if d else f"{v:.0f}"
     env.filters["pct"] = lambda v: f"{100 * v:.1f}%"
     return env

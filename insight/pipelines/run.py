@@ -43,14 +43,20 @@ def _chunks(items: Iterable[Comment | Reject], size: int) -> Iterator[list[Comme
         yield chunk
 
 
-def ingest(config: Config, store: Store, sources: Sequence[SourceConfig] | None = None,
-           progress: bool = True) -> IngestSummary:
+def ingest(
+    config: Config,
+    store: Store,
+    sources: Sequence[SourceConfig] | None = None,
+    progress: bool = True,
+) -> IngestSummary:
     """Read, validate, clean, segment and store every source; rejects go to the rejects table."""
     sources = list(sources if sources is not None else config.sources)
     if not sources:
         raise IngestError("nothing to ingest: give a file or list [[sources]] in the config")
     redactor, segmenter = build_redactor(config), build_segmenter(config)
-    summary = IngestSummary(run_id=store.start_run("ingest", {"sources": [str(s.path) for s in sources]}))
+    summary = IngestSummary(
+        run_id=store.start_run("ingest", {"sources": [str(s.path) for s in sources]})
+    )
     for source in sources:
         rows = read_source(source, config.ingest)
         bar = tqdm(desc=f"ingest {source.path.name}", unit="rows", disable=not progress)
@@ -61,10 +67,17 @@ def ingest(config: Config, store: Store, sources: Sequence[SourceConfig] | None 
             stored = store.existing_comment_ids([c.id for c in comments])
             for c in comments:
                 if c.id in stored:
-                    rejects.append(Reject(c.source, -1, f"id {c.id!r} is already stored",
-                                          json.dumps({"id": c.id})))
-            kept, dropped = clean_comments([c for c in comments if c.id not in stored], redactor,
-                                           config.clean.dedupe, progress=progress)
+                    rejects.append(
+                        Reject(
+                            c.source, -1, f"id {c.id!r} is already stored", json.dumps({"id": c.id})
+                        )
+                    )
+            kept, dropped = clean_comments(
+                [c for c in comments if c.id not in stored],
+                redactor,
+                config.clean.dedupe,
+                progress=progress,
+            )
             rejects.extend(dropped)
             mentions = segmenter.mentions(kept)
             store.add_comments(kept, summary.run_id)
@@ -78,26 +91,49 @@ def ingest(config: Config, store: Store, sources: Sequence[SourceConfig] | None 
             summary.comment_ids.extend(c.id for c in kept)
         bar.close()
     if summary.rows_in != summary.kept + summary.rejected:  # the one invariant we never bend
-        raise AssertionError(f"row accounting broken: {summary.rows_in} in, "
-                             f"{summary.kept} kept, {summary.rejected} rejected")
-    store.finish_run(summary.run_id, {"rows_in": summary.rows_in, "kept": summary.kept,
-                                      "rejected": summary.rejected, "mentions": summary.mentions})
+        raise AssertionError(
+            f"row accounting broken: {summary.rows_in} in, "
+            f"{summary.kept} kept, {summary.rejected} rejected"
+        )
+    store.finish_run(
+        summary.run_id,
+        {
+            "rows_in": summary.rows_in,
+            "kept": summary.kept,
+            "rejected": summary.rejected,
+            "mentions": summary.mentions,
+        },
+    )
     return summary
 
 
-def fit(config: Config, store: Store, embedder: MiniLMEmbedder | None = None,
-        progress: bool = True) -> FitResult:
+def fit(
+    config: Config, store: Store, embedder: MiniLMEmbedder | None = None, progress: bool = True
+) -> FitResult:
     run_id = store.start_run("fit", config.topics.model_dump())
     result = fit_topics(config, store, embedder or build_embedder(config), progress=progress)
-    store.finish_run(run_id, {"model_id": result.model_id, "mentions": result.mentions,
-                              "topics": result.topics, "outlier_share": result.outlier_share,
-                              "tag_agreement": result.tag_agreement, "seconds": result.seconds})
+    store.finish_run(
+        run_id,
+        {
+            "model_id": result.model_id,
+            "mentions": result.mentions,
+            "topics": result.topics,
+            "outlier_share": result.outlier_share,
+            "tag_agreement": result.tag_agreement,
+            "seconds": result.seconds,
+        },
+    )
     return result
 
 
-def tag(config: Config, store: Store, source: SourceConfig, persist: bool,
-        embedder: MiniLMEmbedder | None = None, progress: bool = True
-        ) -> tuple[IngestSummary, pd.DataFrame]:
+def tag(
+    config: Config,
+    store: Store,
+    source: SourceConfig,
+    persist: bool,
+    embedder: MiniLMEmbedder | None = None,
+    progress: bool = True,
+) -> tuple[IngestSummary, pd.DataFrame]:
     """Assign the comments of ``source`` to the active model's topics (never refits).
 
     With ``persist`` the comments are stored like an ingest; otherwise nothing is written except
@@ -117,12 +153,17 @@ def tag(config: Config, store: Store, source: SourceConfig, persist: bool,
         summary.rows_in, summary.kept, summary.rejected = len(rows), len(kept), len(rejects)
         summary.reasons.update(r.reason for r in rejects)
         found = build_segmenter(config).mentions(kept)
-        mentions = pd.DataFrame({"id": [m.id for m in found],
-                                 "comment_id": [m.comment_id for m in found],
-                                 "text": [m.text for m in found]})
+        mentions = pd.DataFrame(
+            {
+                "id": [m.id for m in found],
+                "comment_id": [m.comment_id for m in found],
+                "text": [m.text for m in found],
+            }
+        )
     if mentions.empty:
-        return summary, pd.DataFrame(columns=["mention_id", "comment_id", "text", "topic_id",
-                                              "confidence", "label"])
+        return summary, pd.DataFrame(
+            columns=["mention_id", "comment_id", "text", "topic_id", "confidence", "label"]
+        )
     tagged = tag_mentions(model, mentions, embedder, store, progress=progress)
     labels = {t.topic_id: t.label for t in model.topics_}
     tagged["label"] = tagged["topic_id"].map(labels).fillna("Unassigned (outliers)")
@@ -133,9 +174,14 @@ def tag(config: Config, store: Store, source: SourceConfig, persist: bool,
 
 def report(config: Config, store: Store, out_dir: Path | None = None) -> dict[str, Path]:
     model_id, _ = load_active_model(config, store)
-    data = build_report(model_id, store.comments(), store.assignments(model_id),
-                        store.topics(model_id), store.rejects(),
-                        config.report.min_topic_volume_for_nps)
+    data = build_report(
+        model_id,
+        store.comments(),
+        store.assignments(model_id),
+        store.topics(model_id),
+        store.rejects(),
+        config.report.min_topic_volume_for_nps,
+    )
     return write_report(data, out_dir or config.report.out_dir)
 
 
@@ -146,8 +192,9 @@ class RunSummary:
     report: dict[str, Path]
 
 
-def run_all(config: Config, sources: Sequence[SourceConfig] | None = None,
-            progress: bool = True) -> RunSummary:
+def run_all(
+    config: Config, sources: Sequence[SourceConfig] | None = None, progress: bool = True
+) -> RunSummary:
     """The main job: ingest → fit → report, on one database."""
     with Store(config.db_path) as store:
         summary = ingest(config, store, sources, progress=progress)

@@ -37,9 +37,9 @@ def _spans(text: str, start: int, end: int, min_words: int) -> list[tuple[int, i
     pieces.append((cursor, end))
     merged: list[tuple[int, int]] = []
     for s, e in pieces:
-        if len(WORD.findall(text[s:e])) < min_words and merged:
-            merged[-1] = (merged[-1][0], e)
-        elif merged and len(WORD.findall(text[merged[-1][0] : merged[-1][1]])) < min_words:
+        short = len(WORD.findall(text[s:e])) < min_words
+        previous_short = bool(merged) and len(WORD.findall(text[slice(*merged[-1])])) < min_words
+        if merged and (short or previous_short):
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
@@ -87,11 +87,17 @@ class Segmenter:
         """Character spans of the mentions of one text."""
         return self.split_many([text])[0]
 
-    def split_many(self, texts: Sequence[str], progress: bool = False) -> list[list[tuple[int, int]]]:
+    def split_many(
+        self, texts: Sequence[str], progress: bool = False
+    ) -> list[list[tuple[int, int]]]:
         out: list[list[tuple[int, int]]] = []
         sentences = self._sentence_spans(texts)
-        for text, spans in tqdm(zip(texts, sentences, strict=True), total=len(texts),
-                                desc="segment", disable=not progress):
+        for text, spans in tqdm(
+            zip(texts, sentences, strict=True),
+            total=len(texts),
+            desc="segment",
+            disable=not progress,
+        ):
             pieces: list[tuple[int, int]] = []
             for s, e in spans:
                 if self.mode == "clauses":

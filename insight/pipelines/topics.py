@@ -43,8 +43,9 @@ def _model_id(model: TopicModel, mention_ids: list[str]) -> str:
     return f"tm-{time.strftime('%Y%m%d-%H%M%S')}-{digest.hexdigest()[:8]}"
 
 
-def fit_topics(config: Config, store: Store, embedder: MiniLMEmbedder,
-               progress: bool = False) -> FitResult:
+def fit_topics(
+    config: Config, store: Store, embedder: MiniLMEmbedder, progress: bool = False
+) -> FitResult:
     """Fit on every stored mention, persist, then check that tagging reproduces the fit."""
     started = time.perf_counter()
     mentions = store.mentions()
@@ -54,25 +55,38 @@ def fit_topics(config: Config, store: Store, embedder: MiniLMEmbedder,
     texts = mentions["text"].tolist()
     embeddings = embed_texts(texts, embedder, store, progress=progress)
     model = build_topic_model(config)
-    model.fit(texts, embeddings, quotes_from=comments.loc[mentions["comment_id"]].tolist(),
-              embed=embedder.encode)
+    model.fit(
+        texts,
+        embeddings,
+        quotes_from=comments.loc[mentions["comment_id"]].tolist(),
+        embed=embedder.encode,
+    )
     model.meta_["embedder"] = embedder.model_id
     model_id = _model_id(model, mentions["id"].tolist())
     folder = model.save(model_dir(config, model_id))
 
     assert model.labels_ is not None
     store.save_topics(model_id, model.topics_)
-    store.save_assignments(model_id, pd.DataFrame({
-        "mention_id": mentions["id"], "topic_id": model.labels_, "confidence": 1.0}), "fit")
+    store.save_assignments(
+        model_id,
+        pd.DataFrame({"mention_id": mentions["id"], "topic_id": model.labels_, "confidence": 1.0}),
+        "fit",
+    )
     store.set_setting(ACTIVE_MODEL_KEY, model_id)
 
     # The saved model, reloaded from disk, must agree with the fit's own assignments.
     reloaded = TopicModel.load(folder)
     tagged, _ = reloaded.transform(embeddings)
     agreement = float(np.mean(tagged == model.labels_))
-    return FitResult(model_id, folder, len(texts), len(model.topics_),
-                     float(model.meta_["outlier_share"]), agreement,
-                     time.perf_counter() - started)
+    return FitResult(
+        model_id,
+        folder,
+        len(texts),
+        len(model.topics_),
+        float(model.meta_["outlier_share"]),
+        agreement,
+        time.perf_counter() - started,
+    )
 
 
 def active_model_id(store: Store) -> str:
@@ -87,8 +101,13 @@ def load_active_model(config: Config, store: Store) -> tuple[str, TopicModel]:
     return model_id, TopicModel.load(model_dir(config, model_id))
 
 
-def tag_mentions(model: TopicModel, mentions: pd.DataFrame, embedder: MiniLMEmbedder,
-                 store: Store | None, progress: bool = False) -> pd.DataFrame:
+def tag_mentions(
+    model: TopicModel,
+    mentions: pd.DataFrame,
+    embedder: MiniLMEmbedder,
+    store: Store | None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """mention_id, comment_id, text, topic_id, confidence for each mention (no refit)."""
     embeddings = embed_texts(mentions["text"].tolist(), embedder, store, progress=progress)
     labels, confidence = model.transform(embeddings)

@@ -1,0 +1,1 @@
+"""HTTP service (FastAPI). Only a health endpoint so far; the full API is its own issue."""

@@ -1,0 +1,114 @@
+"""End to end on a slice of the demo corpus: ingest → fit → tag → report, on a real DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from insight.config import SourceConfig
+from insight.models.embedder import MiniLMEmbedder
+from insight.pipelines import run
+from insight.store import Store
+
+from .conftest import demo_config
+
+
+@pytest.fixture(scope="module")
+def fitted_run(
+    demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder
+) -> tuple[object, Path]:
+    work = tmp_path_factory.mktemp("e2e")
+    config = demo_config(demo_dir, work)
+    with Store(config.db_path) as store:
+        summary = run.ingest(config, store, progress=False)
+        fit = run.fit(config, store, embedder=embedder, progress=False)
+        paths = run.report(config, store)
+    return (config, summary, fit, paths), work
+
+
+def test_rows_accounted_for(fitted_run: tuple, demo_dir: Path) -> None:
+    (config, summary, _, _), _ = fitted_run
+    survey = pd.read_csv(demo_dir / "survey_responses.csv", encoding="latin-1")
+    chat_lines = (demo_dir / "chat_transcripts.jsonl").read_text(encoding="utf-8").splitlines()
+    social = pd.read_parquet(demo_dir / "social_mentions.parquet")
+    assert summary.rows_in == len(survey) + len(chat_lines) + len(social)
+    assert summary.rows_in == summary.kept + summary.rejected
+    with Store(config.db_path, read_only=True) as store:
+        assert store.count("comments") == summary.kept
+        rejects = store.rejects()
+    assert len(rejects) == summary.rejected == 9
+    reasons = " | ".join(rejects["reason"])
+    for expected in (
+        "score 11 is outside",
+        "'ten' is not a number",
+        "empty text",
+        "duplicate id",
+        "not valid utf-8",
+        "invalid JSON",
+    ):
+        assert expected in reasons
+
+
+def test_pii_never_stored(fitted_run: tuple, demo_dir: Path) -> None:
+    (config, _, _, _), _ = fitted_run
+    truth = pd.read_csv(demo_dir / "ground_truth.csv")
+    with Store(config.db_path, read_only=True) as store:
+        comments = store.comments()
+        mentions = store.mentions()
+    stored = " ".join(comments["text"]) + " ".join(mentions["text"])
+    assert "@example.com" not in stored and "4111 1111 1111 1111" not in stored
+    assert "07700 900" not in stored and "555-201-" not in stored
+    pii_ids = set(truth.loc[truth["has_pii"], "id"])
+    assert pii_ids, "the demo slice should contain planted PII"
+    redacted = comments[comments["id"].isin(pii_ids)]["text"]
+    assert redacted.str.contains(r"\[(?:EMAIL|PHONE|CARD)\]").all()
+
+
+def test_fit_and_tag_agree(fitted_run: tuple, demo_dir: Path, embedder: MiniLMEmbedder) -> None:
+    (config, _, fit, _), _ = fitted_run
+    assert fit.topics >= 3
+    assert fit.tag_agreement >= 0.95
+    # tagging the training file again (without storing) reproduces the fit's assignments
+    source = next(s for s in config.sources if s.path.suffix == ".jsonl")
+    with Store(config.db_path) as store:
+        _, tagged = run.tag(config, store, source, persist=False, embedder=embedder, progress=False)
+        fitted = store.assignments(fit.model_id, origin="fit")
+    merged = tagged.merge(fitted, on="mention_id", suffixes=("_tag", "_fit"))
+    assert len(merged) == len(tagged) > 0
+    agreement = (merged["topic_id_tag"] == merged["topic_id_fit"]).mean()
+    assert agreement >= 0.95, f"tag vs fit agreement {agreement:.3f}"
+
+
+def test_tag_new_comments_and_store(
+    fitted_run: tuple, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    (config, _, fit, _), _ = fitted_run
+    new = tmp_path / "new.csv"
+    new.write_text(
+        "id,text,score\nn1,The app keeps crashing since the update,2\n"
+        "n2,,5\nn3,Refund took three weeks but the staff were lovely,6\n"
+    )
+    with Store(config.db_path) as store:
+        summary, tagged = run.tag(
+            config, store, SourceConfig(path=new), persist=True, embedder=embedder, progress=False
+        )
+        assert summary.rows_in == 3 and summary.kept == 2 and summary.rejected == 1
+        assert set(tagged["comment_id"]) == {"n1", "n3"}
+        assert len(tagged[tagged["comment_id"] == "n3"]) == 2  # two clauses, two mentions
+        stored = store.assignments(fit.model_id, origin="tag")
+        assert set(stored["comment_id"]) == {"n1", "n3"}
+        # ingesting the same ids again is rejected, not double counted
+        again = run.ingest(config, store, [SourceConfig(path=new)], progress=False)
+        assert again.kept == 0 and again.rejected == 3
+
+
+def test_report_is_readable(fitted_run: tuple) -> None:
+    (_, _, fit, paths), _ = fitted_run
+    markdown = paths["md"].read_text(encoding="utf-8")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert fit.model_id in markdown and "## Topics by volume" in markdown
+    assert "NPS" in markdown and "95% CI" in markdown and "> " in markdown
+    assert '<table id="topics">' in html and 'id="overall-nps"' in html
+    assert markdown.count("\n| ") >= fit.topics  # one row per topic at least
