@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -237,7 +238,10 @@ class TopicModel:
             verbose=False,
         )
         docs = [PLACEHOLDER.sub(" ", t) for t in texts]
-        labels, _ = model.fit_transform(docs, embeddings)
+        with warnings.catch_warnings():
+            # A fixed random_state makes UMAP single-threaded; that is the price of determinism.
+            warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+            labels, _ = model.fit_transform(docs, embeddings)
         groups = self._merge_groups(np.asarray(labels), embeddings)
         if groups:
             model.merge_topics(docs, groups)

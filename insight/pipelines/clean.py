@@ -93,7 +93,9 @@ class Redactor:
             return out
         docs = self._ner().pipe(out, batch_size=self.batch_size)
         names: list[str] = []
-        for doc in tqdm(docs, total=len(out), desc="redact names", disable=not progress):
+        for doc in tqdm(
+            docs, total=len(out), desc="redact names", disable=not progress, leave=False
+        ):
             text = doc.text
             for ent in reversed(doc.ents):
                 if ent.label_ == "PERSON" and not PLACEHOLDER.search(ent.text):
