@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -167,6 +168,9 @@ class TopicsConfig(_Strict):
 class ReportConfig(_Strict):
     out_dir: Path = Path("reports")
     min_topic_volume_for_nps: int = Field(default=30, ge=1)
+    period_boundary: date | None = Field(
+        default=None, description="Compare comments before this date with those from it on."
+    )
 
 
 class Config(_Strict):

@@ -112,3 +112,6 @@ def test_report_is_readable(fitted_run: tuple) -> None:
     assert "NPS" in markdown and "95% CI" in markdown and "> " in markdown
     assert '<table id="topics">' in html and 'id="overall-nps"' in html
     assert markdown.count("\n| ") >= fit.topics  # one row per topic at least
+    # the demo config sets a period boundary: the report explains what changed, and why
+    assert "## What changed: before 2026-10-01 vs from 2026-10-01" in markdown
+    assert "## Key drivers" in markdown and 'id="delta-nps"' in html

@@ -5,7 +5,7 @@
 * The interval uses the adjusted-Wald correction (Rocks, "Confidence intervals for the Net
   Promoter Score", 2016): n + 3, promoters + ¾, detractors + ¾, which keeps coverage near the
   nominal level for small n and never collapses to zero width at p = 1 or d = 1.
-* Difference of two independent NPS: SE = √(SE₁² + SE₂²).
+* Difference of two independent NPS: SE = √(SE₁² + SE₂²), z-test for significance.
 * Leave-one-out impact of topic T = NPS(all) − NPS(without T) = share_T·(NPS_T − NPS_notT).
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+
+import numpy as np
 
 from insight.schemas import NPSStat
 
@@ -83,3 +85,29 @@ def impact(
         adjusted_wald_se(without_topic.promoters, without_topic.detractors, without_topic.n),
     )
     return value, value - z * se, value + z * se
+
+
+def nps_from_codes(codes: np.ndarray, z: float = Z95) -> NPSStat | None:
+    """NPS of −1/0/+1 codes (NaN = no score); None when nothing is scored."""
+    present = codes[~np.isnan(codes)]
+    if present.size == 0:
+        return None
+    promoters = int(np.sum(present > 0))
+    detractors = int(np.sum(present < 0))
+    return nps_from_counts(promoters, int(present.size) - promoters - detractors, detractors, z)
+
+
+def difference(a: NPSStat, b: NPSStat) -> tuple[float, float, float]:
+    """(b − a, z, two-sided p) for two independent groups: SE = √(SE_a² + SE_b²)."""
+    se = math.hypot(
+        adjusted_wald_se(a.promoters, a.detractors, a.n),
+        adjusted_wald_se(b.promoters, b.detractors, b.n),
+    )
+    delta = b.nps - a.nps
+    z = delta / se if se > 0 else 0.0
+    return delta, z, two_sided_p(z)
+
+
+def two_sided_p(z: float) -> float:
+    """Two-sided normal p-value."""
+    return math.erfc(abs(z) / math.sqrt(2.0))

@@ -1,55 +1,116 @@
-"""Per-topic volume and NPS: who mentions each topic, how they score, what it costs overall."""
+"""Advocacy views over stored results: topic impact, key drivers and what changed between periods.
+
+Thin adapters from store frames to ``insight.analytics`` (where the statistics live) and back to
+the records the report renders.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
 import pandas as pd
 
-from insight.analytics.nps import counts, impact, nps_from_counts
+from insight.analytics.drivers import key_drivers
+from insight.analytics.emerging import volume_shifts
+from insight.analytics.impact import membership, topic_table
+from insight.analytics.nps import nps_from_codes
+from insight.analytics.periods import period_change
+from insight.analytics.scales import NPS_SCALE
 from insight.models.topic_model import OUTLIER
 from insight.schemas import NPSStat, Topic, TopicImpact
 
 UNASSIGNED_LABEL = "Unassigned (outliers)"
 
 
-def _stat(scores: pd.Series) -> NPSStat | None:
-    values = scores.dropna().astype(int).tolist()
-    return nps_from_counts(*counts(values)) if values else None
-
-
 def overall_nps(comments: pd.DataFrame) -> NPSStat | None:
-    return _stat(comments["score"])
+    return nps_from_codes(NPS_SCALE.codes(comments["score"].tolist()))
+
+
+def _labels(topics: list[Topic]) -> dict[int, str]:
+    return {t.topic_id: t.label for t in topics} | {OUTLIER: UNASSIGNED_LABEL}
 
 
 def topic_impacts(
     comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], min_volume: int
 ) -> list[TopicImpact]:
-    """One row per topic (plus outliers), ranked by comment volume.
-
-    ``comments`` needs ``id`` and ``score``; ``assignments`` needs ``comment_id`` and ``topic_id``.
-    A comment counts once per topic however many of its clauses mention it. Topics with fewer than
-    ``min_volume`` scored comments are flagged ``low_volume``; their NPS is not to be read as firm.
-    """
-    scores = comments.set_index("id")["score"]
-    total = len(comments)
-    labels = {t.topic_id: t.label for t in topics} | {OUTLIER: UNASSIGNED_LABEL}
-    pairs = assignments[["comment_id", "topic_id"]].drop_duplicates()
-    rows: list[TopicImpact] = []
-    for topic_id, group in pairs.groupby("topic_id"):
-        ids = group["comment_id"].unique()
-        inside = scores.reindex(ids)
-        outside = scores.drop(index=ids, errors="ignore")
-        with_stat, without_stat = _stat(inside), _stat(outside)
-        value = impact(with_stat, without_stat) if with_stat and without_stat else None
+    """One record per topic (plus outliers), ranked by comment volume."""
+    table = topic_table(comments, assignments, min_n=min_volume)
+    labels = _labels(topics)
+    rows = []
+    for r in table.itertuples(index=False):
+        stat = None
+        if r.n > 0:
+            stat = NPSStat(
+                int(r.n),
+                int(r.promoters),
+                int(r.passives),
+                int(r.detractors),
+                float(r.nps),
+                float(r.ci_low),
+                float(r.ci_high),
+            )
+        has_impact = not np.isnan(r.impact)
         rows.append(
             TopicImpact(
-                topic_id=int(topic_id),
-                label=labels.get(int(topic_id), f"Topic {topic_id}"),
-                comments=len(ids),
-                share=len(ids) / total if total else 0.0,
-                stat=with_stat,
-                impact=value[0] if value else None,
-                impact_ci=(value[1], value[2]) if value else None,
-                low_volume=with_stat is None or with_stat.n < min_volume,
+                topic_id=int(r.topic_id),
+                label=labels.get(int(r.topic_id), f"Topic {r.topic_id}"),
+                comments=int(r.comments),
+                share=float(r.share),
+                stat=stat,
+                impact=float(r.impact) if has_impact else None,
+                impact_ci=(float(r.impact_low), float(r.impact_high)) if has_impact else None,
+                low_volume=bool(r.low_volume),
             )
         )
-    return sorted(rows, key=lambda r: (-r.comments, r.topic_id))
+    return rows
+
+
+def drivers(comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic]) -> pd.DataFrame:
+    """Key-driver table with labels (outliers excluded); empty when too few scores."""
+    known = assignments[assignments["topic_id"] != OUTLIER]
+    matrix = membership(pd.Index(comments["id"]), known)
+    codes = NPS_SCALE.codes(comments["score"].tolist())
+    try:
+        table = key_drivers(matrix, codes)
+    except ValueError:
+        return pd.DataFrame()
+    table.insert(1, "label", table["topic_id"].map(_labels(topics)))
+    return table
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    before: str
+    after: str
+    summary: dict[str, float]
+    topics: pd.DataFrame  # decomposition + volume status, labelled
+
+
+def what_changed(
+    comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], boundary: datetime
+) -> PeriodReport | None:
+    """Before vs from ``boundary``: ΔNPS split into topic mix and rate, plus volume shifts."""
+    dated = comments.dropna(subset=["created_at"]).reset_index(drop=True)
+    period = np.where(
+        pd.to_datetime(dated["created_at"]) < pd.Timestamp(boundary), "before", "after"
+    )
+    known = assignments[assignments["topic_id"] != OUTLIER]
+    matrix = membership(pd.Index(dated["id"]), known)
+    codes = NPS_SCALE.codes(dated["score"].tolist())
+    try:
+        summary, table = period_change(matrix, codes, period, "before", "after")
+    except ValueError:
+        return None
+    counts = {p: matrix[period == p].sum() for p in ("before", "after")}
+    shifts = volume_shifts(
+        counts["before"],
+        int((period == "before").sum()),
+        counts["after"],
+        int((period == "after").sum()),
+    )
+    table = table.merge(shifts[["topic_id", "status", "q_emerging", "q_fading"]], on="topic_id")
+    table.insert(1, "label", table["topic_id"].map(_labels(topics)))
+    day = boundary.strftime("%Y-%m-%d")
+    return PeriodReport(f"before {day}", f"from {day}", summary, table)

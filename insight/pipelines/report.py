@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from insight.pipelines.advocacy import overall_nps, topic_impacts
+from insight.pipelines.advocacy import (
+    PeriodReport,
+    drivers,
+    overall_nps,
+    topic_impacts,
+    what_changed,
+)
 from insight.schemas import NPSStat, Topic, TopicImpact
 
 
@@ -28,6 +34,8 @@ class ReportData:
     rows: list[TopicImpact]
     topics: dict[int, Topic]
     min_volume: int
+    drivers: pd.DataFrame
+    change: PeriodReport | None
 
     @property
     def by_impact(self) -> list[TopicImpact]:
@@ -60,6 +68,7 @@ def build_report(
     topics: list[Topic],
     rejects: pd.DataFrame,
     min_volume: int,
+    period_boundary: date | None = None,
 ) -> ReportData:
     reasons = rejects["reason"].map(_reason_kind).value_counts() if len(rejects) else pd.Series()
     by_channel = []
@@ -80,6 +89,12 @@ def build_report(
         rows=topic_impacts(comments, assignments, topics, min_volume),
         topics={t.topic_id: t for t in topics},
         min_volume=min_volume,
+        drivers=drivers(comments, assignments, topics),
+        change=None
+        if period_boundary is None
+        else what_changed(
+            comments, assignments, topics, datetime.combine(period_boundary, time.min)
+        ),
     )
 
 

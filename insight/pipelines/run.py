@@ -181,6 +181,7 @@ def report(config: Config, store: Store, out_dir: Path | None = None) -> dict[st
         store.topics(model_id),
         store.rejects(),
         config.report.min_topic_volume_for_nps,
+        config.report.period_boundary,
     )
     return write_report(data, out_dir or config.report.out_dir)
 

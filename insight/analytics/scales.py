@@ -1,0 +1,56 @@
+"""Advocacy scales: how a raw score maps to promoter (+1), passive (0) or detractor (−1).
+
+NPS uses 0–10 with promoters 9–10 and detractors 0–6. CSAT-style 1–5 questions are supported
+with a configurable mapping (default: 5 = promoter, 4 = passive, 1–3 = detractor, i.e. the
+"top box minus bottom three" net score). Every other statistic works on the −1/0/+1 codes, so
+they apply to any scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class AdvocacyScale:
+    name: str
+    minimum: int
+    maximum: int
+    promoter_min: int
+    detractor_max: int
+
+    def __post_init__(self) -> None:
+        if not self.minimum <= self.detractor_max < self.promoter_min <= self.maximum:
+            raise ValueError(
+                f"scale {self.name!r}: need minimum <= detractor_max < promoter_min <= maximum"
+            )
+
+    def codes(self, scores: Iterable[float | int | None]) -> np.ndarray:
+        """+1 / 0 / −1 per score; NaN for a missing score. Out-of-range scores raise."""
+        values = (
+            pd.Series(list(scores), dtype=object)
+            .astype("Float64")
+            .to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        present = ~np.isnan(values)
+        bad = present & ((values < self.minimum) | (values > self.maximum))
+        if bad.any():
+            raise ValueError(
+                f"{int(bad.sum())} score(s) outside {self.minimum}–{self.maximum} on the "
+                f"{self.name} scale, e.g. {values[bad][0]:g}"
+            )
+        out = np.full(values.shape, np.nan)
+        out[present] = np.where(
+            values[present] >= self.promoter_min,
+            1.0,
+            np.where(values[present] <= self.detractor_max, -1.0, 0.0),
+        )
+        return out
+
+
+NPS_SCALE = AdvocacyScale("nps", 0, 10, promoter_min=9, detractor_max=6)
+CSAT_SCALE = AdvocacyScale("csat", 1, 5, promoter_min=5, detractor_max=3)
