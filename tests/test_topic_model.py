@@ -11,7 +11,13 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
-from insight.models.topic_model import OUTLIER, TopicModel, auto_min_topic_size, make_label
+from insight.models.topic_model import (
+    OUTLIER,
+    TopicModel,
+    auto_min_topic_size,
+    exact_knn,
+    make_label,
+)
 
 Slice = tuple[list[str], list[str], np.ndarray]
 
@@ -92,3 +98,48 @@ def test_helpers() -> None:
     assert make_label(["sort sort", "ring"]) == "Ring"
     assert make_label([]) == "Unlabelled"
     assert OUTLIER == -1
+
+
+def test_exact_knn_matches_brute_force() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    indices, distances = exact_knn(unit, 5, block=64)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, np.inf)
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :5]
+    assert np.array_equal(indices[:, 0], np.arange(300)) and (distances[:, 0] == 0).all()
+    assert np.array_equal(np.sort(indices, axis=1), np.sort(expected, axis=1))
+    assert (np.diff(distances, axis=1) >= -1e-6).all()
+
+
+FIT_SCRIPT = """
+import sys, numpy as np
+from insight.models.topic_model import TopicModel
+vectors = np.load(sys.argv[1])
+texts = [f"text {i}" for i in range(len(vectors))]
+model = TopicModel(seed=3, merge_distance=0.0).fit(texts, vectors)
+np.save(sys.argv[2], model.labels_)
+"""
+
+
+@pytest.mark.slow
+def test_fit_is_reproducible_across_processes(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    """Over 4,096 points UMAP's approximate search used an unseeded RNG; exact kNN fixes it."""
+    import csv
+    import subprocess
+    import sys
+
+    from .conftest import shared_data
+
+    with shared_data("banking77", "train.csv").open(encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)][:5000]
+    np.save(tmp_path / "v.npy", embedder.encode(texts))
+    script = tmp_path / "fit.py"
+    script.write_text(FIT_SCRIPT)
+    for run in ("a", "b"):
+        subprocess.run(
+            [sys.executable, str(script), str(tmp_path / "v.npy"), str(tmp_path / f"{run}.npy")],
+            check=True,
+        )
+    assert np.array_equal(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))

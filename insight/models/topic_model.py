@@ -71,6 +71,32 @@ def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
+def exact_knn(unit: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Exact cosine k-nearest neighbours of unit vectors (self first, distance 0), in blocks.
+
+    Handing UMAP exact neighbours makes fits reproducible across processes: its approximate
+    search (NN-descent, used from 4,096 points) draws from numba's own unseeded RNG, so the same
+    seed gave different topics in different runs. It is also faster here (demo: 1.9 s + 18 s vs
+    40 s) and at least as accurate.
+    """
+    n = len(unit)
+    k = min(k, n)
+    indices = np.empty((n, k), dtype=np.int64)
+    distances = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, block):
+        sims = unit[start : start + block] @ unit.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, start + rows] = np.inf
+        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        part_sims = np.take_along_axis(sims, part, axis=1)
+        order = np.argsort(-part_sims, axis=1, kind="stable")
+        indices[start : start + block] = np.take_along_axis(part, order, axis=1)
+        dist = 1.0 - np.take_along_axis(part_sims, order, axis=1)
+        dist[:, 0] = 0.0
+        distances[start : start + block] = np.maximum(dist, 0.0)
+    return indices, distances
+
+
 def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
     """Readable label from ranked keywords, skipping terms already covered by a chosen phrase."""
     chosen: list[str] = []
@@ -200,6 +226,7 @@ class TopicModel:
             min_dist=0.0,
             metric="cosine",
             random_state=self.seed,
+            precomputed_knn=(*exact_knn(embeddings, self.umap_neighbors), None),
         )
         hdbscan_model = HDBSCAN(
             min_cluster_size=size,
@@ -241,6 +268,7 @@ class TopicModel:
         with warnings.catch_warnings():
             # A fixed random_state makes UMAP single-threaded; that is the price of determinism.
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+            warnings.filterwarnings("ignore", message=".*precomputed_knn", category=UserWarning)
             labels, _ = model.fit_transform(docs, embeddings)
         groups = self._merge_groups(np.asarray(labels), embeddings)
         if groups:
