@@ -173,6 +173,19 @@ class ReportConfig(_Strict):
     )
 
 
+class ValueConfig(_Strict):
+    """Economics of advocacy for the money view; all zero (the default) leaves it out."""
+
+    value_per_promoter: float = Field(default=0.0, ge=0.0)
+    cost_per_detractor: float = Field(default=0.0, ge=0.0)
+    customers: int = Field(default=0, ge=0, description="Customer base the sample represents.")
+    currency: str = "£"
+
+    @property
+    def enabled(self) -> bool:
+        return self.customers > 0 and (self.value_per_promoter > 0 or self.cost_per_detractor > 0)
+
+
 class Config(_Strict):
     """The whole run: where data lives, which inputs to read, how each stage behaves."""
 
@@ -186,6 +199,7 @@ class Config(_Strict):
     embed: EmbedConfig = EmbedConfig()
     topics: TopicsConfig = TopicsConfig()
     report: ReportConfig = ReportConfig()
+    value: ValueConfig = ValueConfig()
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -81,3 +81,4 @@ class TopicImpact:
     impact: float | None
     impact_ci: tuple[float, float] | None
     low_volume: bool
+    value: float | None = None

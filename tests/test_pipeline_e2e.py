@@ -115,3 +115,4 @@ def test_report_is_readable(fitted_run: tuple) -> None:
     # the demo config sets a period boundary: the report explains what changed, and why
     assert "## What changed: before 2026-10-01 vs from 2026-10-01" in markdown
     assert "## Key drivers" in markdown and 'id="delta-nps"' in html
+    assert "value at stake £" in markdown  # the demo config sets the economics

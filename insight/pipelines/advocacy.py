@@ -18,6 +18,7 @@ from insight.analytics.impact import membership, topic_table
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
 from insight.analytics.scales import NPS_SCALE
+from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
 from insight.schemas import NPSStat, Topic, TopicImpact
 
@@ -33,11 +34,17 @@ def _labels(topics: list[Topic]) -> dict[int, str]:
 
 
 def topic_impacts(
-    comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], min_volume: int
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    min_volume: int,
+    economics: AdvocacyValue | None = None,
 ) -> list[TopicImpact]:
-    """One record per topic (plus outliers), ranked by comment volume."""
+    """One record per topic (plus outliers), ranked by comment volume; money at stake if asked."""
     table = topic_table(comments, assignments, min_n=min_volume)
     labels = _labels(topics)
+    matrix = membership(pd.Index(comments["id"]), assignments)
+    codes = NPS_SCALE.codes(comments["score"].tolist())
     rows = []
     for r in table.itertuples(index=False):
         stat = None
@@ -62,6 +69,9 @@ def topic_impacts(
                 impact=float(r.impact) if has_impact else None,
                 impact_ci=(float(r.impact_low), float(r.impact_high)) if has_impact else None,
                 low_volume=bool(r.low_volume),
+                value=None
+                if economics is None
+                else economics.topic_value(codes, matrix[r.topic_id].to_numpy()),
             )
         )
     return rows

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from insight.analytics.value import AdvocacyValue
 from insight.pipelines.advocacy import (
     PeriodReport,
     drivers,
@@ -36,6 +37,7 @@ class ReportData:
     min_volume: int
     drivers: pd.DataFrame
     change: PeriodReport | None
+    currency: str
 
     @property
     def by_impact(self) -> list[TopicImpact]:
@@ -69,6 +71,8 @@ def build_report(
     rejects: pd.DataFrame,
     min_volume: int,
     period_boundary: date | None = None,
+    economics: AdvocacyValue | None = None,
+    currency: str = "",
 ) -> ReportData:
     reasons = rejects["reason"].map(_reason_kind).value_counts() if len(rejects) else pd.Series()
     by_channel = []
@@ -86,7 +90,8 @@ def build_report(
         reject_reasons=[(str(k), int(v)) for k, v in reasons.items()],
         overall=overall_nps(comments),
         by_channel=by_channel,
-        rows=topic_impacts(comments, assignments, topics, min_volume),
+        rows=topic_impacts(comments, assignments, topics, min_volume, economics),
+        currency=currency,
         topics={t.topic_id: t for t in topics},
         min_volume=min_volume,
         drivers=drivers(comments, assignments, topics),
