@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from insight.analytics.nps import adjusted_wald_se, counts, impact, nps_from_counts, nps_stat
+from insight.analytics.nps import adjusted_wald_se, counts, nps_from_counts, nps_stat
 
 
 def test_counts_and_point_estimate() -> None:
@@ -36,17 +36,6 @@ def test_interval_never_collapses_and_stays_in_range() -> None:
     assert stat.ci_low < 100.0 and stat.ci_high <= 100.0
     with pytest.raises(ValueError):
         nps_from_counts(0, 0, 0)
-
-
-def test_impact_equals_leave_one_out_difference() -> None:
-    rng = np.random.default_rng(1)
-    with_topic = rng.integers(0, 11, 120).tolist()
-    without_topic = rng.integers(3, 11, 380).tolist()
-    a, b = nps_stat(with_topic), nps_stat(without_topic)
-    value, low, high = impact(a, b)
-    everyone = nps_stat(with_topic + without_topic).nps
-    assert value == pytest.approx(everyone - b.nps, abs=1e-9)
-    assert low < value < high
 
 
 def test_interval_coverage_by_simulation() -> None:

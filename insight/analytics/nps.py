@@ -6,7 +6,7 @@
   Promoter Score", 2016): n + 3, promoters + ¾, detractors + ¾, which keeps coverage near the
   nominal level for small n and never collapses to zero width at p = 1 or d = 1.
 * Difference of two independent NPS: SE = √(SE₁² + SE₂²), z-test for significance.
-* Leave-one-out impact of topic T = NPS(all) − NPS(without T) = share_T·(NPS_T − NPS_notT).
+* Topic impact (leave-one-out, with its interval) lives in ``insight.analytics.impact``.
 """
 
 from __future__ import annotations
@@ -67,24 +67,6 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, z: float = Z
 def nps_stat(scores: Iterable[int], z: float = Z95) -> NPSStat:
     """NPS of 0–10 scores with a 95% (by default) adjusted-Wald interval."""
     return nps_from_counts(*counts(scores), z=z)
-
-
-def impact(
-    with_topic: NPSStat, without_topic: NPSStat, z: float = Z95
-) -> tuple[float, float, float]:
-    """Leave-one-out impact of a topic on overall NPS, with an interval.
-
-    impact = share·(NPS_T − NPS_notT). The interval treats the share as fixed and uses
-    SE = share·√(SE_T² + SE_notT²) for the independent groups T and not-T.
-    """
-    n = with_topic.n + without_topic.n
-    share = with_topic.n / n
-    value = share * (with_topic.nps - without_topic.nps)
-    se = share * math.hypot(
-        adjusted_wald_se(with_topic.promoters, with_topic.detractors, with_topic.n),
-        adjusted_wald_se(without_topic.promoters, without_topic.detractors, without_topic.n),
-    )
-    return value, value - z * se, value + z * se
 
 
 def nps_from_codes(codes: np.ndarray, z: float = Z95) -> NPSStat | None:

@@ -165,7 +165,9 @@ def tag(
         return summary, pd.DataFrame(
             columns=["mention_id", "comment_id", "text", "topic_id", "confidence", "label"]
         )
-    tagged = tag_mentions(model, mentions, embedder, store, progress=progress)
+    tagged = tag_mentions(
+        model, mentions, embedder, store if config.embed.cache else None, progress=progress
+    )
     labels = {t.topic_id: t.label for t in model.topics_}
     tagged["label"] = tagged["topic_id"].map(labels).fillna("Unassigned (outliers)")
     if persist:

@@ -53,7 +53,9 @@ def fit_topics(
         raise NotFittedError("no mentions stored yet; run `insight ingest <file>` first")
     comments = store.comments().set_index("id")["text"]
     texts = mentions["text"].tolist()
-    embeddings = embed_texts(texts, embedder, store, progress=progress)
+    embeddings = embed_texts(
+        texts, embedder, store if config.embed.cache else None, progress=progress
+    )
     model = build_topic_model(config)
     model.fit(
         texts,
