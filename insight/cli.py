@@ -37,6 +37,7 @@ DateCol = Annotated[str | None, typer.Option(help="Column holding the date/time.
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "demo.toml"
+UCI_FOLDER = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "uci_sentiment"
 
 
 def _parse_overrides(items: list[str] | None) -> dict[str, Any]:
@@ -223,6 +224,49 @@ def run(
         for path in result.report.values():
             typer.echo(f"wrote {path}")
         typer.echo(f"done in {time.perf_counter() - started:.0f} s (database {cfg.db_path})")
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command("train-sentiment")
+def train_sentiment(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV with text,label (0/1 or negative/positive); default: UCI sentences."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the head (.json + .npz); default: the bundled one for "
+            "UCI, artifacts/sentiment_head.json for your own data."
+        ),
+    ] = None,
+    c: Annotated[float, typer.Option(help="Inverse regularisation of the logistic head.")] = 1.0,
+    config: ConfigOpt = None,
+) -> None:
+    """Train the sentiment head; set [sentiment] head_path to use your own."""
+    from insight.models.embedder import MiniLMEmbedder
+    from insight.models.sentiment import bundled_head_path
+    from insight.pipelines.sentiment import load_labelled_csv, load_uci, train_head
+
+    try:
+        cfg = _config(config, None)
+        if data is None:
+            labelled = load_uci(UCI_FOLDER)
+            target = out or bundled_head_path()
+        else:
+            labelled = load_labelled_csv(data)
+            target = out or cfg.artifacts_dir / "sentiment_head.json"
+        head = train_head(labelled, MiniLMEmbedder(), c=c)
+        path = head.save(target)
+        typer.echo(
+            f"trained on {head.meta_['n']} sentences "
+            f"(training accuracy {head.meta_['training_accuracy']:.3f}); wrote {path}"
+        )
+        if data is not None:
+            typer.echo(f"use it with: --set sentiment.head_path={path}")
     except InsightError as exc:
         _fail(exc)
 

@@ -165,6 +165,18 @@ class TopicsConfig(_Strict):
         return value
 
 
+class SentimentConfig(_Strict):
+    component: str = "insight.sentiment_head.v1"
+    head_path: Path | None = Field(
+        default=None, description="A head from `insight train-sentiment`; default: the bundled one."
+    )
+
+    @field_validator("component")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _component("sentiment", value)
+
+
 class ReportConfig(_Strict):
     out_dir: Path = Path("reports")
     min_topic_volume_for_nps: int = Field(default=30, ge=1)
@@ -198,6 +210,7 @@ class Config(_Strict):
     segment: SegmentConfig = SegmentConfig()
     embed: EmbedConfig = EmbedConfig()
     topics: TopicsConfig = TopicsConfig()
+    sentiment: SentimentConfig = SentimentConfig()
     report: ReportConfig = ReportConfig()
     value: ValueConfig = ValueConfig()
 

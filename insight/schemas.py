@@ -82,3 +82,4 @@ class TopicImpact:
     impact_ci: tuple[float, float] | None
     low_volume: bool
     value: float | None = None
+    negative_share: float | None = None

@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS topics (
 CREATE TABLE IF NOT EXISTS mention_topics (
     model_id VARCHAR, mention_id VARCHAR, topic_id INTEGER, confidence DOUBLE, origin VARCHAR,
     PRIMARY KEY (model_id, mention_id));
+CREATE TABLE IF NOT EXISTS mention_sentiment (
+    mention_id VARCHAR PRIMARY KEY, label VARCHAR, p_positive DOUBLE, model VARCHAR);
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 
@@ -165,7 +167,15 @@ class Store:
         return self.con.execute("SELECT * FROM rejects WHERE run_id = ?", [run_id]).df()
 
     def count(self, table: str) -> int:
-        if table not in {"comments", "rejects", "mentions", "embedding_cache", "topics"}:
+        tables = {
+            "comments",
+            "rejects",
+            "mentions",
+            "embedding_cache",
+            "topics",
+            "mention_sentiment",
+        }
+        if table not in tables:
             raise StoreError(f"unknown table {table!r}")
         rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
         return int(rows[0][0])
@@ -256,8 +266,9 @@ class Store:
 
     def assignments(self, model_id: str, origin: str | None = None) -> pd.DataFrame:
         sql = (
-            "SELECT mt.mention_id, mt.topic_id, mt.confidence, mt.origin, m.comment_id, m.text "
-            "FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id "
+            "SELECT mt.mention_id, mt.topic_id, mt.confidence, mt.origin, m.comment_id, m.text, "
+            "s.label AS sentiment FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id "
+            "LEFT JOIN mention_sentiment s ON s.mention_id = mt.mention_id "
             "WHERE mt.model_id = ?"
         )
         params: list[Any] = [model_id]
@@ -265,6 +276,19 @@ class Store:
             sql += " AND mt.origin = ?"
             params.append(origin)
         return self.con.execute(sql + " ORDER BY mt.mention_id", params).df()
+
+    # sentiment ---------------------------------------------------------------------------------
+    def save_sentiment(self, frame: pd.DataFrame, model: str) -> None:
+        """Store mention sentiment (columns mention_id, label, p_positive)."""
+        out = frame[["mention_id", "label", "p_positive"]].copy()
+        out["model"] = model
+        self._insert_frame("mention_sentiment", out, conflict="OR REPLACE")
+
+    def mention_sentiment(self) -> pd.DataFrame:
+        return self.con.execute(
+            "SELECT s.mention_id, m.comment_id, s.label, s.p_positive FROM mention_sentiment s "
+            "JOIN mentions m ON m.id = s.mention_id ORDER BY s.mention_id"
+        ).df()
 
     # settings ---------------------------------------------------------------------------------
     def set_setting(self, key: str, value: str) -> None:

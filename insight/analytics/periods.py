@@ -137,8 +137,8 @@ def segment_changes(
 ) -> pd.DataFrame:
     """``period_change`` per segment, with BH q-values recomputed across topics × segments."""
     tables = []
-    for key, index in frame.groupby(list(by)).groups.items():
-        rows = frame.index.get_indexer(index)
+    for key, group in frame.groupby(list(by)):
+        rows = frame.index.get_indexer(group.index)
         try:
             _, table = period_change(
                 matrix.iloc[rows], codes[rows], frame[period_column].to_numpy()[rows], before, after

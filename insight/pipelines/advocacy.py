@@ -45,6 +45,10 @@ def topic_impacts(
     labels = _labels(topics)
     matrix = membership(pd.Index(comments["id"]), assignments)
     codes = NPS_SCALE.codes(comments["score"].tolist())
+    negative: dict[int, float] = {}
+    if "sentiment" in assignments.columns and assignments["sentiment"].notna().any():
+        rated = assignments.dropna(subset=["sentiment"])
+        negative = (rated["sentiment"] == "negative").groupby(rated["topic_id"]).mean().to_dict()
     rows = []
     for r in table.itertuples(index=False):
         stat = None
@@ -72,6 +76,7 @@ def topic_impacts(
                 value=None
                 if economics is None
                 else economics.topic_value(codes, matrix[r.topic_id].to_numpy()),
+                negative_share=negative.get(int(r.topic_id)),
             )
         )
     return rows

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 # Importing the modules registers their components.
 import insight.models.embedder as _embedder
+import insight.models.sentiment as _sentiment
 import insight.models.topic_model as _topic_model
 import insight.pipelines.segment as _segment
 from insight.config import Config
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.sentiment import SentimentModel
 from insight.models.topic_model import TopicModel
 from insight.pipelines.clean import Redactor
 from insight.pipelines.segment import Segmenter
 from insight.registry import resolve
 
-__all__ = ["build_embedder", "build_redactor", "build_segmenter", "build_topic_model"]
-_REGISTERED = (_embedder, _topic_model, _segment)
+__all__ = [
+    "build_embedder",
+    "build_redactor",
+    "build_segmenter",
+    "build_sentiment",
+    "build_topic_model",
+]
+_REGISTERED = (_embedder, _sentiment, _topic_model, _segment)
 
 
 def build_embedder(config: Config) -> MiniLMEmbedder:
@@ -35,6 +43,13 @@ def build_segmenter(config: Config) -> Segmenter:
 
 def build_redactor(config: Config) -> Redactor:
     return Redactor(kinds=config.clean.redact, batch_size=config.segment.batch_size)
+
+
+def build_sentiment(config: Config) -> SentimentModel:
+    factory = resolve("sentiment", config.sentiment.component)
+    head = config.sentiment.head_path
+    model: SentimentModel = factory(head_path=str(head) if head else None)
+    return model
 
 
 def build_topic_model(config: Config) -> TopicModel:

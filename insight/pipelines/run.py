@@ -17,7 +17,12 @@ from insight.config import Config, SourceConfig
 from insight.errors import IngestError
 from insight.models.embedder import MiniLMEmbedder
 from insight.pipelines.clean import clean_comments
-from insight.pipelines.components import build_embedder, build_redactor, build_segmenter
+from insight.pipelines.components import (
+    build_embedder,
+    build_redactor,
+    build_segmenter,
+    build_sentiment,
+)
 from insight.pipelines.ingest import read_source
 from insight.pipelines.report import build_report, write_report
 from insight.pipelines.topics import FitResult, fit_topics, load_active_model, tag_mentions
@@ -166,12 +171,25 @@ def tag(
             columns=["mention_id", "comment_id", "text", "topic_id", "confidence", "label"]
         )
     tagged = tag_mentions(
-        model, mentions, embedder, store if config.embed.cache else None, progress=progress
+        model,
+        mentions,
+        embedder,
+        store if config.embed.cache else None,
+        progress=progress,
+        sentiment=build_sentiment(config),
     )
     labels = {t.topic_id: t.label for t in model.topics_}
     tagged["label"] = tagged["topic_id"].map(labels).fillna("Unassigned (outliers)")
     if persist:
         store.save_assignments(model_id, tagged, "tag")
+        sentiment = pd.DataFrame(
+            {
+                "mention_id": tagged["mention_id"],
+                "label": tagged["sentiment"],
+                "p_positive": tagged["p_positive"],
+            }
+        )
+        store.save_sentiment(sentiment, config.sentiment.component)
     return summary, tagged
 
 

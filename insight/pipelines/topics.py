@@ -14,9 +14,11 @@ import pandas as pd
 from insight.config import Config
 from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.sentiment import SentimentModel
 from insight.models.topic_model import TopicModel
-from insight.pipelines.components import build_topic_model
+from insight.pipelines.components import build_sentiment, build_topic_model
 from insight.pipelines.enrich import embed_texts
+from insight.pipelines.sentiment import score_mentions
 from insight.store import Store
 
 ACTIVE_MODEL_KEY = "active_topic_model"
@@ -75,6 +77,9 @@ def fit_topics(
         "fit",
     )
     store.set_setting(ACTIVE_MODEL_KEY, model_id)
+    scored = score_mentions(build_sentiment(config), texts, embeddings)
+    scored.insert(0, "mention_id", mentions["id"].to_numpy())
+    store.save_sentiment(scored, config.sentiment.component)
 
     # The saved model, reloaded from disk, must agree with the fit's own assignments.
     reloaded = TopicModel.load(folder)
@@ -109,11 +114,20 @@ def tag_mentions(
     embedder: MiniLMEmbedder,
     store: Store | None,
     progress: bool = False,
+    sentiment: SentimentModel | None = None,
 ) -> pd.DataFrame:
-    """mention_id, comment_id, text, topic_id, confidence for each mention (no refit)."""
-    embeddings = embed_texts(mentions["text"].tolist(), embedder, store, progress=progress)
+    """mention_id, comment_id, text, topic_id, confidence (+ sentiment, p_positive) per mention.
+
+    One embedding pass serves both the topic vote and the sentiment head; nothing is refitted.
+    """
+    texts = mentions["text"].tolist()
+    embeddings = embed_texts(texts, embedder, store, progress=progress)
     labels, confidence = model.transform(embeddings)
     out = mentions[["id", "comment_id", "text"]].rename(columns={"id": "mention_id"}).copy()
     out["topic_id"] = labels
     out["confidence"] = confidence
+    if sentiment is not None:
+        scored = score_mentions(sentiment, texts, embeddings)
+        out["sentiment"] = scored["label"].to_numpy()
+        out["p_positive"] = scored["p_positive"].to_numpy()
     return out

@@ -1,0 +1,73 @@
+"""Sentiment accuracy, cross-domain, beside VADER on the same sentences.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.sentiment
+
+UCI "Sentiment Labelled Sentences" (CC BY 4.0, ../shared/data): train on two sources, test on the
+third, for each of Amazon / IMDb / Yelp. 2-class accuracy and macro-F1, plus sentences/s of each
+scorer (embedding included for the head). There is no neutral-labelled public set here, so no
+3-class figure is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from insight.models.embedder import MiniLMEmbedder
+from insight.models.sentiment import SentimentHead, VaderScorer
+from insight.pipelines.sentiment import load_uci
+
+UCI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "uci_sentiment"
+
+
+def main() -> None:
+    data = load_uci(UCI)
+    groups = np.asarray(data.groups)
+    embedder = MiniLMEmbedder()
+    embedder.encode(["warm up"])
+    started = time.perf_counter()
+    vectors = embedder.encode(data.texts)
+    embed_rate = len(data.texts) / (time.perf_counter() - started)
+    vader = VaderScorer()
+    started = time.perf_counter()
+    compound = vader.compound(data.texts)
+    vader_rate = len(data.texts) / (time.perf_counter() - started)
+    rows = []
+    for test in sorted(set(data.groups)):
+        train, held = groups != test, groups == test
+        texts = [t for t, keep in zip(data.texts, held, strict=True) if keep]
+        train_texts = [t for t, keep in zip(data.texts, train, strict=True) if keep]
+        y = data.labels[held]
+        results = {"vader": (compound[held] >= 0.05).astype(int)}
+        for name, lexicon in (("head", False), ("head+vader", True)):
+            head = SentimentHead(use_lexicon=lexicon).fit(
+                vectors[train], train_texts, data.labels[train]
+            )
+            results[name] = (head.predict_proba(vectors[held], texts) >= 0.5).astype(int)
+        for name, predicted in results.items():
+            rows.append(
+                (
+                    test,
+                    name,
+                    float(np.mean(predicted == y)),
+                    float(f1_score(y, predicted, average="macro")),
+                )
+            )
+    print(f"{'test on':<8} {'scorer':<11} {'accuracy':>8} {'macro-F1':>8} {'vs VADER':>9}")
+    for test, name, acc, f1 in rows:
+        base = next(r[2] for r in rows if r[0] == test and r[1] == "vader")
+        print(f"{test:<8} {name:<11} {acc:>8.3f} {f1:>8.3f} {acc - base:>+9.3f}")
+    for name in ("head", "head+vader", "vader"):
+        accs = [r[2] for r in rows if r[1] == name]
+        print(f"{'mean':<8} {name:<11} {np.mean(accs):>8.3f}")
+    print(
+        f"\nthroughput: MiniLM embedding {embed_rate:.0f} sentences/s, VADER {vader_rate:.0f}/s "
+        "(the head itself is one dot product)"
+    )
+
+
+if __name__ == "__main__":
+    main()
