@@ -1,6 +1,6 @@
 """Sentiment accuracy, cross-domain, beside VADER on the same sentences.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.sentiment
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.sentiment [--finetune]
 
 UCI "Sentiment Labelled Sentences" (CC BY 4.0, ../shared/data): train on two sources, test on the
 third, for each of Amazon / IMDb / Yelp. 2-class accuracy and macro-F1, plus sentences/s of each
@@ -10,6 +10,8 @@ scorer (embedding included for the head). There is no neutral-labelled public se
 
 from __future__ import annotations
 
+import argparse
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.finetuned import FineTunedSentiment, finetune
 from insight.models.sentiment import SentimentHead, VaderScorer
 from insight.pipelines.sentiment import load_uci
 
@@ -24,6 +27,9 @@ UCI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "uci_s
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--finetune", action="store_true", help="also fine-tune MiniLM per split")
+    args = parser.parse_args()
     data = load_uci(UCI)
     groups = np.asarray(data.groups)
     embedder = MiniLMEmbedder()
@@ -47,6 +53,13 @@ def main() -> None:
                 vectors[train], train_texts, data.labels[train]
             )
             results[name] = (head.predict_proba(vectors[held], texts) >= 0.5).astype(int)
+        if args.finetune:
+            folder = Path(tempfile.mkdtemp()) / test
+            finetune(train_texts, data.labels[train], folder)
+            fine = FineTunedSentiment(folder)
+            started = time.perf_counter()
+            results["fine-tuned"] = (fine.predict_proba(texts) >= 0.5).astype(int)
+            fine_rate = len(texts) / (time.perf_counter() - started)
         for name, predicted in results.items():
             rows.append(
                 (
@@ -60,13 +73,15 @@ def main() -> None:
     for test, name, acc, f1 in rows:
         base = next(r[2] for r in rows if r[0] == test and r[1] == "vader")
         print(f"{test:<8} {name:<11} {acc:>8.3f} {f1:>8.3f} {acc - base:>+9.3f}")
-    for name in ("head", "head+vader", "vader"):
+    for name in ("head", "head+vader", "vader", *(("fine-tuned",) if args.finetune else ())):
         accs = [r[2] for r in rows if r[1] == name]
         print(f"{'mean':<8} {name:<11} {np.mean(accs):>8.3f}")
     print(
         f"\nthroughput: MiniLM embedding {embed_rate:.0f} sentences/s, VADER {vader_rate:.0f}/s "
         "(the head itself is one dot product)"
     )
+    if args.finetune:
+        print(f"fine-tuned MiniLM inference {fine_rate:.0f} sentences/s")
 
 
 if __name__ == "__main__":

@@ -244,15 +244,32 @@ def train_sentiment(
         ),
     ] = None,
     c: Annotated[float, typer.Option(help="Inverse regularisation of the logistic head.")] = 1.0,
+    finetune: Annotated[
+        bool,
+        typer.Option("--finetune", help="Fine-tune MiniLM end to end instead (stronger, slower)."),
+    ] = False,
+    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 2,
     config: ConfigOpt = None,
 ) -> None:
-    """Train the sentiment head; set [sentiment] head_path to use your own."""
+    """Train the sentiment head (or fine-tune MiniLM); set [sentiment] head_path to use your own."""
     from insight.models.embedder import MiniLMEmbedder
     from insight.models.sentiment import bundled_head_path
     from insight.pipelines.sentiment import load_labelled_csv, load_uci, train_head
 
     try:
         cfg = _config(config, None)
+        if finetune:
+            from insight.models.finetuned import finetune as run_finetune
+
+            labelled = load_uci(UCI_FOLDER) if data is None else load_labelled_csv(data)
+            folder = out or cfg.artifacts_dir / "sentiment_finetuned"
+            run_finetune(labelled.texts, labelled.labels, folder, epochs=epochs, progress=True)
+            typer.echo(
+                f"fine-tuned on {len(labelled.texts)} sentences; wrote {folder}\nuse it "
+                f"with: --set sentiment.component=insight.finetuned.v1 "
+                f"--set sentiment.head_path={folder}"
+            )
+            return
         if data is None:
             labelled = load_uci(UCI_FOLDER)
             target = out or bundled_head_path()

@@ -17,7 +17,7 @@ KNOWN_COMPONENTS: dict[str, tuple[str, ...]] = {
     "embedder": ("insight.minilm.v1",),
     "segmenter": ("insight.clauses.v1", "insight.sentences.v1", "insight.whole.v1"),
     "topic_model": ("insight.bertopic.v1",),
-    "sentiment": ("insight.sentiment_head.v1", "insight.vader.v1"),
+    "sentiment": ("insight.sentiment_head.v1", "insight.vader.v1", "insight.finetuned.v1"),
 }
 
 

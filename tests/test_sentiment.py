@@ -129,3 +129,27 @@ def test_users_labelled_csv(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
     no_label.write_text("text\nhello\n")
     with pytest.raises(IngestError, match="needs columns"):
         load_labelled_csv(no_label)
+
+
+def test_finetuned_option_round_trip(tmp_path: Path) -> None:
+    """A tiny fine-tune (real UCI sentences, 1 epoch) saves safetensors and loads via config."""
+    from insight.config import load_config
+    from insight.models.finetuned import FineTunedSentiment, finetune
+    from insight.pipelines.components import build_sentiment
+
+    data = load_uci(shared_data("uci_sentiment"))
+    picks = list(range(0, 3000, 50))  # 60 sentences across all three sources
+    folder = finetune(
+        [data.texts[i] for i in picks], data.labels[picks], tmp_path / "ft", epochs=1, batch_size=16
+    )
+    assert (folder / "model.safetensors").exists()
+    assert not list(folder.glob("*.bin")) and not list(folder.glob("*.pt"))
+    config = load_config(
+        None, {"sentiment.component": "insight.finetuned.v1", "sentiment.head_path": str(folder)}
+    )
+    model = build_sentiment(config)
+    assert isinstance(model, FineTunedSentiment)
+    labels, p = model.predict(None, ["great value", "awful service"])
+    assert len(labels) == 2 and ((p >= 0) & (p <= 1)).all()
+    with pytest.raises(ModelPackageError, match="--finetune"):
+        FineTunedSentiment(tmp_path).predict(None, ["x"])

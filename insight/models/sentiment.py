@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -175,7 +175,12 @@ def rollup(mention_labels: Sequence[str], mention_p: Sequence[float]) -> tuple[s
     return label, p, mixed
 
 
-SentimentModel = SentimentHead | VaderOnly
+class SentimentModel(Protocol):
+    """What the pipeline needs from any sentiment model."""
+
+    def predict(
+        self, embeddings: np.ndarray, texts: Sequence[str]
+    ) -> tuple[list[str], np.ndarray]: ...
 
 
 @register("sentiment", "insight.sentiment_head.v1")

@@ -15,7 +15,7 @@ import pandas as pd
 from insight.errors import IngestError
 from insight.models.bundled import MINILM_SHA256
 from insight.models.embedder import MiniLMEmbedder
-from insight.models.sentiment import SentimentHead, VaderOnly, rollup
+from insight.models.sentiment import SentimentHead, SentimentModel, rollup
 
 UCI_FILES = ("amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt")
 POSITIVE = {"1", "positive", "pos", "+1"}
@@ -101,7 +101,7 @@ def train_head(
 
 
 def score_mentions(
-    model: SentimentHead | VaderOnly, texts: list[str], embeddings: np.ndarray | None
+    model: SentimentModel, texts: list[str], embeddings: np.ndarray | None
 ) -> pd.DataFrame:
     """label and p_positive per mention text."""
     labels, p = model.predict(embeddings if embeddings is not None else np.zeros((0, 0)), texts)
