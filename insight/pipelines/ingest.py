@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -304,9 +303,3 @@ def read_source(source: SourceConfig, cfg: IngestConfig) -> Iterator[Comment | R
             continue
         seen[comment.id] = row.number
         yield comment
-
-
-def source_for_file(path: str | Path, **columns: str | None) -> SourceConfig:
-    """A source for a user's own file, with optional explicit column names (CLI helper)."""
-    mapping = {k: v for k, v in columns.items() if v}
-    return SourceConfig.model_validate({"path": Path(path), "columns": mapping})

@@ -27,23 +27,15 @@ CLAUSE_BREAK = re.compile(
 WORD = re.compile(r"\w+")
 
 
-def _spans(text: str, start: int, end: int, min_words: int) -> list[tuple[int, int]]:
-    """Clause spans inside text[start:end], merging short fragments into a neighbour."""
+def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Clause spans inside text[start:end], cut at contrast/addition markers."""
     pieces: list[tuple[int, int]] = []
     cursor = start
     for match in CLAUSE_BREAK.finditer(text, start, end):
         pieces.append((cursor, match.start()))
         cursor = match.end()
     pieces.append((cursor, end))
-    merged: list[tuple[int, int]] = []
-    for s, e in pieces:
-        short = len(WORD.findall(text[s:e])) < min_words
-        previous_short = bool(merged) and len(WORD.findall(text[slice(*merged[-1])])) < min_words
-        if merged and (short or previous_short):
-            merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    return [(s, e) for s, e in (_strip(text, s, e) for s, e in merged) if e > s]
+    return [(s, e) for s, e in (_strip(text, s, e) for s, e in pieces) if e > s]
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -101,7 +93,7 @@ class Segmenter:
             pieces: list[tuple[int, int]] = []
             for s, e in spans:
                 if self.mode == "clauses":
-                    pieces.extend(_spans(text, s, e, self.min_clause_words))
+                    pieces.extend(_spans(text, s, e))
                 else:
                     pieces.append(_strip(text, s, e))
             pieces = _merge_short(text, [p for p in pieces if p[1] > p[0]], self.min_clause_words)
@@ -118,7 +110,7 @@ class Segmenter:
 
 
 def _merge_short(text: str, pieces: list[tuple[int, int]], min_words: int) -> list[tuple[int, int]]:
-    """Sentence-level fragments ("Thanks!") join the previous mention rather than stand alone."""
+    """Short fragments ("Thanks!", "Sure but") join a neighbour rather than stand alone."""
     merged: list[tuple[int, int]] = []
     for s, e in pieces:
         if merged and len(WORD.findall(text[s:e])) < min_words:
