@@ -26,7 +26,7 @@ from insight.pipelines.components import (
 from insight.pipelines.ingest import read_source
 from insight.pipelines.report import build_report, write_report
 from insight.pipelines.topics import FitResult, fit_topics, load_active_model, tag_mentions
-from insight.schemas import Comment, Reject
+from insight.schemas import Comment, Mention, Reject
 from insight.store import Store
 
 
@@ -42,11 +42,60 @@ class IngestSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     comment_ids: list[str] = field(default_factory=list)
 
+    def add(
+        self, rows: int, kept: list[Comment], rejects: list[Reject], mentions: list[Mention]
+    ) -> None:
+        self.rows_in += rows
+        self.kept += len(kept)
+        self.rejected += len(rejects)
+        self.mentions += len(mentions)
+        self.reasons.update(r.reason for r in rejects)
+        self.comment_ids.extend(c.id for c in kept)
+
+    def check(self) -> None:
+        """Rows in = kept + rejected: the one invariant we never bend."""
+        if self.rows_in != self.kept + self.rejected:
+            raise AssertionError(
+                f"row accounting broken: {self.rows_in} in, "
+                f"{self.kept} kept, {self.rejected} rejected"
+            )
+
 
 def _chunks(items: Iterable[Comment | Reject], size: int) -> Iterator[list[Comment | Reject]]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+def _prepared_chunks(
+    config: Config, sources: Sequence[SourceConfig], store: Store | None, progress: bool
+) -> Iterator[tuple[int, list[Comment], list[Reject], list[Mention]]]:
+    """(rows read, kept comments, rejects, mentions) per chunk: validated, cleaned, segmented.
+
+    With a store, ids it already holds are rejected (re-ingesting a file never double counts).
+    """
+    redactor, segmenter = build_redactor(config), build_segmenter(config)
+    for source in sources:
+        bar = tqdm(desc=f"ingest {source.path.name}", unit="rows", disable=not progress)
+        for chunk in _chunks(read_source(source, config.ingest), config.ingest.chunk_rows):
+            bar.update(len(chunk))
+            comments = [r for r in chunk if isinstance(r, Comment)]
+            rejects = [r for r in chunk if isinstance(r, Reject)]
+            stored = store.existing_comment_ids([c.id for c in comments]) if store else set()
+            rejects.extend(
+                Reject(c.source, -1, f"id {c.id!r} is already stored", json.dumps({"id": c.id}))
+                for c in comments
+                if c.id in stored
+            )
+            kept, dropped = clean_comments(
+                [c for c in comments if c.id not in stored],
+                redactor,
+                config.clean.dedupe,
+                progress=progress,
+            )
+            rejects.extend(dropped)
+            yield len(chunk), kept, rejects, segmenter.mentions(kept)
+        bar.close()
 
 
 def ingest(
@@ -59,48 +108,15 @@ def ingest(
     sources = list(sources if sources is not None else config.sources)
     if not sources:
         raise IngestError("nothing to ingest: give a file or list [[sources]] in the config")
-    redactor, segmenter = build_redactor(config), build_segmenter(config)
     summary = IngestSummary(
         run_id=store.start_run("ingest", {"sources": [str(s.path) for s in sources]})
     )
-    for source in sources:
-        rows = read_source(source, config.ingest)
-        bar = tqdm(desc=f"ingest {source.path.name}", unit="rows", disable=not progress)
-        for chunk in _chunks(rows, config.ingest.chunk_rows):
-            bar.update(len(chunk))
-            comments = [r for r in chunk if isinstance(r, Comment)]
-            rejects = [r for r in chunk if isinstance(r, Reject)]
-            stored = store.existing_comment_ids([c.id for c in comments])
-            for c in comments:
-                if c.id in stored:
-                    rejects.append(
-                        Reject(
-                            c.source, -1, f"id {c.id!r} is already stored", json.dumps({"id": c.id})
-                        )
-                    )
-            kept, dropped = clean_comments(
-                [c for c in comments if c.id not in stored],
-                redactor,
-                config.clean.dedupe,
-                progress=progress,
-            )
-            rejects.extend(dropped)
-            mentions = segmenter.mentions(kept)
-            store.add_comments(kept, summary.run_id)
-            store.add_mentions(mentions)
-            store.add_rejects(rejects, summary.run_id)
-            summary.rows_in += len(chunk)
-            summary.kept += len(kept)
-            summary.rejected += len(rejects)
-            summary.mentions += len(mentions)
-            summary.reasons.update(r.reason for r in rejects)
-            summary.comment_ids.extend(c.id for c in kept)
-        bar.close()
-    if summary.rows_in != summary.kept + summary.rejected:  # the one invariant we never bend
-        raise AssertionError(
-            f"row accounting broken: {summary.rows_in} in, "
-            f"{summary.kept} kept, {summary.rejected} rejected"
-        )
+    for rows, kept, rejects, mentions in _prepared_chunks(config, sources, store, progress):
+        store.add_comments(kept, summary.run_id)
+        store.add_mentions(mentions)
+        store.add_rejects(rejects, summary.run_id)
+        summary.add(rows, kept, rejects, mentions)
+    summary.check()
     store.finish_run(
         summary.run_id,
         {
@@ -152,13 +168,13 @@ def tag(
         mentions = store.mentions(summary.comment_ids)
     else:
         summary = IngestSummary()
-        rows = list(read_source(source, config.ingest))
-        comments = [r for r in rows if isinstance(r, Comment)]
-        kept, dropped = clean_comments(comments, build_redactor(config), config.clean.dedupe)
-        rejects = [r for r in rows if isinstance(r, Reject)] + dropped
-        summary.rows_in, summary.kept, summary.rejected = len(rows), len(kept), len(rejects)
-        summary.reasons.update(r.reason for r in rejects)
-        found = build_segmenter(config).mentions(kept)
+        found: list[Mention] = []
+        for rows, kept, rejects, chunk_mentions in _prepared_chunks(
+            config, [source], None, progress
+        ):
+            summary.add(rows, kept, rejects, chunk_mentions)
+            found.extend(chunk_mentions)
+        summary.check()
         mentions = pd.DataFrame(
             {
                 "id": [m.id for m in found],
