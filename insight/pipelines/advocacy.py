@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from insight.analytics.impact import membership, topic_table
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
 from insight.analytics.scales import NPS_SCALE
+from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
 from insight.schemas import NPSStat, Topic, TopicImpact
@@ -27,6 +29,24 @@ UNASSIGNED_LABEL = "Unassigned (outliers)"
 
 def overall_nps(comments: pd.DataFrame) -> NPSStat | None:
     return nps_from_codes(NPS_SCALE.codes(comments["score"].tolist()))
+
+
+def _stat(row: Any) -> NPSStat:
+    """An ``NPSStat`` from a row of ``nps_table`` / ``topic_table`` (same column names)."""
+    return NPSStat(
+        int(row.n),
+        int(row.promoters),
+        int(row.passives),
+        int(row.detractors),
+        float(row.nps),
+        float(row.ci_low),
+        float(row.ci_high),
+    )
+
+
+def nps_by(comments: pd.DataFrame, column: str) -> list[tuple[str, NPSStat]]:
+    """NPS per value of ``column`` (values without any score are left out)."""
+    return [(str(getattr(r, column)), _stat(r)) for r in nps_table(comments, [column]).itertuples()]
 
 
 def _labels(topics: list[Topic]) -> dict[int, str]:
@@ -51,17 +71,7 @@ def topic_impacts(
         negative = (rated["sentiment"] == "negative").groupby(rated["topic_id"]).mean().to_dict()
     rows = []
     for r in table.itertuples(index=False):
-        stat = None
-        if r.n > 0:
-            stat = NPSStat(
-                int(r.n),
-                int(r.promoters),
-                int(r.passives),
-                int(r.detractors),
-                float(r.nps),
-                float(r.ci_low),
-                float(r.ci_high),
-            )
+        stat = _stat(r) if r.n > 0 else None
         has_impact = not np.isnan(r.impact)
         rows.append(
             TopicImpact(

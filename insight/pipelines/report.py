@@ -14,6 +14,7 @@ from insight.analytics.value import AdvocacyValue
 from insight.pipelines.advocacy import (
     PeriodReport,
     drivers,
+    nps_by,
     overall_nps,
     topic_impacts,
     what_changed,
@@ -75,11 +76,6 @@ def build_report(
     currency: str = "",
 ) -> ReportData:
     reasons = rejects["reason"].map(_reason_kind).value_counts() if len(rejects) else pd.Series()
-    by_channel = []
-    for channel, group in comments.groupby("channel"):
-        stat = overall_nps(group)
-        if stat is not None:
-            by_channel.append((str(channel), stat))
     return ReportData(
         model_id=model_id,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -89,7 +85,7 @@ def build_report(
         rejects=len(rejects),
         reject_reasons=[(str(k), int(v)) for k, v in reasons.items()],
         overall=overall_nps(comments),
-        by_channel=by_channel,
+        by_channel=nps_by(comments, "channel"),
         rows=topic_impacts(comments, assignments, topics, min_volume, economics),
         currency=currency,
         topics={t.topic_id: t for t in topics},
