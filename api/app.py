@@ -1,41 +1,69 @@
-"""``create_app(settings)``: the FastAPI application factory."""
+"""``create_app(settings)``: the FastAPI application factory (``insight serve`` runs it)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 
 import insight
+from api import errors
+from api.limits import BodySizeLimit
+from api.routers import insights, keys, tagging, taxonomy, ui
+from api.settings import Settings
+from api.state import AppState
 from insight.errors import InsightError
 from insight.pipelines.topics import active_model_id
-from insight.store import Store
 
-
-class Settings(BaseSettings):
-    """Service settings from ``INSIGHT_*`` environment variables."""
-
-    model_config = SettingsConfigDict(env_prefix="INSIGHT_", extra="forbid")
-
-    db_path: Path = Path("data/insight.duckdb")
+__all__ = ["Settings", "create_app"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="Verbatim insight engine", version=insight.__version__)
+    state = AppState(settings)
 
-    @app.get("/health")
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.preload_models:
+            # no fitted model yet: /health says so and tagging answers 409 until one exists
+            with suppress(InsightError):
+                await run_in_threadpool(state.tagger)
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="Verbatim insight engine",
+        version=insight.__version__,
+        description="Topics, sentiment and NPS impact from customer comments. "
+        "Authenticate with an API key in the X-API-Key header.",
+        lifespan=lifespan,
+    )
+    app.state.insight = state
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
+    for module in (tagging, insights, taxonomy, keys, ui):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["health"])
     def health() -> dict[str, Any]:
-        """Liveness plus which topic model the database serves, if any."""
+        """Liveness plus which topic model the database serves, if any (no key needed)."""
         model: str | None = None
-        if settings.db_path.exists():
-            try:
-                with Store(settings.db_path, read_only=True) as store:
-                    model = active_model_id(store)
-            except InsightError:
-                model = None
+        try:
+            with state.db() as store:
+                model = active_model_id(store)
+        except InsightError:
+            model = None
         return {"status": "ok", "version": insight.__version__, "topic_model": model}
 
     return app

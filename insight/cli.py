@@ -288,6 +288,71 @@ def train_sentiment(
         _fail(exc)
 
 
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Start the API and the analyst page (http://HOST:PORT/ui/); docs at /docs.
+
+    Settings come from INSIGHT_* variables (INSIGHT_ENVIRONMENT=production refuses insecure
+    defaults). The service holds the database open: run ingest/fit before, not beside it.
+    """
+    import os
+
+    import uvicorn
+
+    if config is not None:
+        os.environ["INSIGHT_CONFIG"] = str(config)
+    # by import string: uvicorn loads the app, so the engine package never imports the API
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="tool | analyst | executive | admin")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Create a key; it is printed once and only its hash is stored."""
+    from insight.access import create_key
+    from insight.store import Store
+
+    try:
+        with Store(_config(config, None).db_path) as store:
+            typer.echo(create_key(store, name, role))
+    except InsightError as exc:
+        _fail(exc)
+
+
+@keys_app.command("list")
+def keys_list(config: ConfigOpt = None) -> None:
+    """List keys (ids, names, roles; never the keys themselves)."""
+    from insight.store import Store
+
+    with Store(_config(config, None).db_path) as store:
+        frame = store.api_keys()
+    typer.echo(frame.to_string(index=False) if len(frame) else "no keys yet")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The id part of ik_<id>_<secret>.")],
+    config: ConfigOpt = None,
+) -> None:
+    from insight.store import Store
+
+    with Store(_config(config, None).db_path) as store:
+        if not store.revoke_api_key(key_id):
+            _fail(InsightError(f"no active key {key_id!r}"))
+    typer.echo(f"revoked {key_id}")
+
+
 @app.command("demo-data")
 def demo_data(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/demo"),

@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS mention_topics (
 CREATE TABLE IF NOT EXISTS mention_sentiment (
     mention_id VARCHAR PRIMARY KEY, label VARCHAR, p_positive DOUBLE, model VARCHAR);
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, key_hash VARCHAR,
+    created_at TIMESTAMP, revoked_at TIMESTAMP);
+CREATE SEQUENCE IF NOT EXISTS taxonomy_edit_ids START 1;
+CREATE TABLE IF NOT EXISTS taxonomy_edits (
+    edit_id INTEGER PRIMARY KEY DEFAULT nextval('taxonomy_edit_ids'), created_at TIMESTAMP,
+    kind VARCHAR, payload JSON, author VARCHAR, active BOOLEAN DEFAULT TRUE);
 """
 
 COMMENT_COLUMNS = (
@@ -174,6 +181,7 @@ class Store:
             "embedding_cache",
             "topics",
             "mention_sentiment",
+            "mention_topics",
         }
         if table not in tables:
             raise StoreError(f"unknown table {table!r}")
@@ -298,3 +306,66 @@ class Store:
         # fetchall, not fetchone: DuckDB keeps a half-read result open and blocks the connection
         rows = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
         return str(rows[0][0]) if rows else None
+
+    # API keys (hashes only; the key itself is shown once, when created) ------------------------
+    def add_api_key(self, key_id: str, name: str, role: str, key_hash: str) -> None:
+        self.con.execute(
+            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, NULL)",
+            [key_id, name, role, key_hash, _now()],
+        )
+
+    def api_key(self, key_id: str) -> tuple[str, str, str, bool] | None:
+        """(name, role, hash, revoked) of one key, or None."""
+        rows = self.con.execute(
+            "SELECT name, role, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE key_id = ?",
+            [key_id],
+        ).fetchall()
+        if not rows:
+            return None
+        return str(rows[0][0]), str(rows[0][1]), str(rows[0][2]), bool(rows[0][3])
+
+    def api_keys(self) -> pd.DataFrame:
+        return self.con.execute(
+            "SELECT key_id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at"
+        ).df()
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        rows = self.con.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL "
+            "RETURNING key_id",
+            [_now(), key_id],
+        ).fetchall()
+        return bool(rows)
+
+    # taxonomy edits (analyst renames, merges, splits, pins; applied over any fitted model) -------
+    def add_taxonomy_edit(self, kind: str, payload: dict[str, Any], author: str) -> int:
+        rows = self.con.execute(
+            "INSERT INTO taxonomy_edits (created_at, kind, payload, author) VALUES (?, ?, ?, ?) "
+            "RETURNING edit_id",
+            [_now(), kind, json.dumps(payload), author],
+        ).fetchall()
+        return int(rows[0][0])
+
+    def taxonomy_edits(self) -> list[tuple[int, str, dict[str, Any], str, datetime]]:
+        """Active edits in the order they were made: (edit_id, kind, payload, author, when)."""
+        rows = self.con.execute(
+            "SELECT edit_id, kind, payload, author, created_at FROM taxonomy_edits "
+            "WHERE active ORDER BY edit_id"
+        ).fetchall()
+        return [(int(r[0]), str(r[1]), json.loads(r[2]), str(r[3]), r[4]) for r in rows]
+
+    def deactivate_taxonomy_edit(self, edit_id: int) -> bool:
+        rows = self.con.execute(
+            "UPDATE taxonomy_edits SET active = FALSE WHERE edit_id = ? AND active "
+            "RETURNING edit_id",
+            [edit_id],
+        ).fetchall()
+        return bool(rows)
+
+    def taxonomy_version(self) -> tuple[int, int]:
+        """Changes whenever an edit is added or undone (cache key for the applied taxonomy)."""
+        rows = self.con.execute(
+            "SELECT count(*), coalesce(sum(CASE WHEN active THEN edit_id ELSE -edit_id END), 0) "
+            "FROM taxonomy_edits"
+        ).fetchall()
+        return int(rows[0][0]), int(rows[0][1])

@@ -87,3 +87,34 @@ def demo_config(demo_dir: Path, work: Path, **overrides: object) -> Config:
         section, key = dotted.split(".")
         data[section][key] = value
     return Config.model_validate(data)
+
+
+@pytest.fixture(scope="session")
+def fitted_demo(
+    demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder
+) -> Config:
+    """The small demo corpus ingested and fitted once per session (do not write to it)."""
+    from insight.pipelines import run
+    from insight.store import Store
+
+    work = tmp_path_factory.mktemp("fitted")
+    config = demo_config(demo_dir, work)
+    with Store(config.db_path) as store:
+        run.ingest(config, store, progress=False)
+        run.fit(config, store, embedder=embedder, progress=False)
+    return config
+
+
+def writable_copy(config: Config, folder: Path) -> Path:
+    """A config file for a copy of ``config``'s database (same saved models), for the API."""
+    import shutil
+
+    db = folder / "api.duckdb"
+    shutil.copy(config.db_path, db)
+    path = folder / "api.toml"
+    path.write_text(
+        f'db_path = "{db}"\nartifacts_dir = "{config.artifacts_dir}"\n'
+        f"[report]\nmin_topic_volume_for_nps = {config.report.min_topic_volume_for_nps}\n",
+        encoding="utf-8",
+    )
+    return path

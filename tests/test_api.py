@@ -1,18 +1,332 @@
+"""The API on a real fitted DuckDB file: every endpoint, auth per role, limits, bad input."""
+
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
-from api.app import Settings, create_app
+from api.app import create_app
+from api.settings import DEV_ADMIN_KEY, Settings
+from insight.config import Config
 from insight.store import Store
 
+from .conftest import writable_copy
 
-def test_health_reports_active_model(tmp_path: Path) -> None:
-    db = tmp_path / "db.duckdb"
-    client = TestClient(create_app(Settings(db_path=db)))
-    assert client.get("/health").json()["topic_model"] is None
-    with Store(db) as store:
-        store.set_setting("active_topic_model", "tm-1")
+ADMIN = {"X-API-Key": DEV_ADMIN_KEY}
+
+
+@pytest.fixture(scope="module")
+def client(fitted_demo: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    config_file = writable_copy(fitted_demo, tmp_path_factory.mktemp("api"))
+    settings = Settings(config=config_file, max_batch_comments=50, max_body_bytes=200_000)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def keys(client: TestClient) -> dict[str, dict[str, str]]:
+    out = {}
+    for role in ("tool", "analyst", "executive", "admin"):
+        response = client.post(
+            "/v1/keys", json={"name": f"{role} key", "role": role}, headers=ADMIN
+        )
+        assert response.status_code == 201
+        out[role] = {"X-API-Key": response.json()["key"]}
+    return out
+
+
+def _error(response: object, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    body = response.json()["error"]  # type: ignore[attr-defined]
+    assert body["status"] == status and body["code"] == code and body["message"]
+    return body
+
+
+# health and auth ----------------------------------------------------------------------------
+def test_health_needs_no_key(client: TestClient) -> None:
     body = client.get("/health").json()
-    assert body["status"] == "ok" and body["topic_model"] == "tm-1"
+    assert body["status"] == "ok" and body["topic_model"].startswith("tm-")
+
+
+def test_health_without_a_model(tmp_path: Path) -> None:
+    settings = Settings(db_path=tmp_path / "empty.duckdb", preload_models=False)
+    with TestClient(create_app(settings)) as empty:
+        assert empty.get("/health").json()["topic_model"] is None
+        body = _error(
+            empty.post("/v1/tag", json={"comments": [{"text": "hi"}]}, headers=ADMIN),
+            409,
+            "conflict",
+        )
+        assert "insight fit" in str(body["message"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "fragment"),
+    [
+        ({}, "missing API key"),
+        ({"X-API-Key": "nonsense"}, "malformed"),
+        ({"X-API-Key": "ik_000000000000_wrongsecret"}, "unknown API key"),
+        ({"X-API-Key": "x" * 5000}, "malformed"),
+    ],
+)
+def test_bad_keys_are_401(client: TestClient, headers: dict[str, str], fragment: str) -> None:
+    response = client.get("/v1/topics", headers=headers)
+    assert fragment in str(_error(response, 401, "unauthorized")["message"])
+    assert response.headers["www-authenticate"] == "ApiKey"
+
+
+def test_a_wrong_secret_for_a_real_key_id_is_401(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    key_id = keys["analyst"]["X-API-Key"].split("_")[1]
+    _error(
+        client.get("/v1/topics", headers={"X-API-Key": f"ik_{key_id}_guess"}), 401, "unauthorized"
+    )
+
+
+ALLOWED = {
+    # (method, path, body): roles that may call it
+    ("POST", "/v1/tag", '{"comments": [{"text": "The app keeps crashing"}]}'): {"tool", "admin"},
+    ("GET", "/v1/summary", None): {"executive", "analyst", "admin"},
+    ("GET", "/v1/topics", None): {"executive", "analyst", "admin"},
+    ("GET", "/v1/drivers", None): {"executive", "analyst", "admin"},
+    ("GET", "/v1/topics/0", None): {"analyst", "admin"},
+    ("GET", "/v1/taxonomy", None): {"analyst", "admin"},
+    ("POST", "/v1/topics/0/pin", '{"pinned": false}'): {"analyst", "admin"},
+    ("GET", "/v1/keys", None): {"admin"},
+}
+
+
+@pytest.mark.parametrize("role", ["tool", "analyst", "executive", "admin"])
+def test_each_role_gets_exactly_its_permissions(
+    client: TestClient, keys: dict[str, dict[str, str]], role: str
+) -> None:
+    for (method, path, body), roles in ALLOWED.items():
+        headers = keys[role] | {"content-type": "application/json"}
+        response = client.request(method, path, content=body, headers=headers)
+        expected = 200 if role in roles else 403
+        assert response.status_code == expected, (role, method, path, response.text)
+
+
+def test_keys_are_stored_hashed_and_can_be_revoked(client: TestClient, fitted_demo: Config) -> None:
+    created = client.post("/v1/keys", json={"name": "temp", "role": "executive"}, headers=ADMIN)
+    key, key_id = created.json()["key"], created.json()["key_id"]
+    headers = {"X-API-Key": key}
+    assert client.get("/v1/summary", headers=headers).status_code == 200
+    state = client.app.state.insight  # type: ignore[attr-defined]
+    with state.db() as store:
+        stored = store.con.execute("SELECT * FROM api_keys").fetchall()
+    assert key not in json.dumps(stored, default=str)
+    assert key.split("_", 2)[2] not in json.dumps(stored, default=str)
+    listed = client.get("/v1/keys", headers=ADMIN).json()
+    assert any(k["key_id"] == key_id and not k["revoked"] for k in listed)
+    assert "key" not in listed[0]
+    assert client.delete(f"/v1/keys/{key_id}", headers=ADMIN).status_code == 204
+    body = _error(client.get("/v1/summary", headers=headers), 401, "unauthorized")
+    assert "revoked" in str(body["message"])
+    _error(client.delete(f"/v1/keys/{key_id}", headers=ADMIN), 404, "not_found")
+
+
+def test_production_refuses_insecure_defaults(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="insecure"):
+        Settings(environment="production", bootstrap_admin_key=DEV_ADMIN_KEY)
+    with pytest.raises(ValidationError, match="32 characters"):
+        Settings(environment="production", bootstrap_admin_key="short")
+    with pytest.raises(ValidationError, match="CORS"):
+        Settings(environment="production", cors_origins=["*"])
+    settings = Settings(environment="production", db_path=tmp_path / "p.duckdb")
+    assert settings.admin_bootstrap() is None  # no default key outside development
+    with TestClient(create_app(settings)) as prod:
+        _error(prod.get("/v1/topics", headers=ADMIN), 401, "unauthorized")
+
+
+# tagging ------------------------------------------------------------------------------------
+def test_tag_one_comment_splits_clauses_and_redacts(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    text = "The staff were lovely but the wait was awful. Email me at jo@example.com"
+    response = client.post("/v1/tag", json={"comments": [{"text": text}]}, headers=keys["tool"])
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["received"], body["kept"], body["rejected"], body["stored"]) == (1, 1, 0, False)
+    comment = body["comments"][0]
+    assert "jo@example.com" not in json.dumps(body)
+    assert "[EMAIL]" in comment["text"]
+    mentions = comment["mentions"]
+    assert [m["sentiment"] for m in mentions[:2]] == ["positive", "negative"]
+    assert comment["mixed"] is True
+    assert mentions[0]["topic_id"] != mentions[1]["topic_id"]
+    for m in mentions:
+        assert comment["text"][m["start"] : m["end"]] == m["text"]
+        assert 0.0 <= m["confidence"] <= 1.0 and m["topic_label"]
+
+
+def test_tag_batch_accounts_for_every_comment(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    comments = [
+        {"id": "a", "text": "Delivery took two weeks", "score": 3},
+        {"id": "b", "text": "   "},
+        {"id": "c", "text": "Great prices", "score": 11},
+        {"id": "d", "text": "Great prices", "score": "ten"},
+        {"id": "a", "text": "duplicate id"},
+        {"text": "😀😀😀"},
+        {"text": "x" * 6000},
+        {"text": "Refund still not here", "created_at": "not a date"},
+    ]
+    body = client.post("/v1/tag", json={"comments": comments}, headers=keys["tool"]).json()
+    assert body["received"] == len(comments) == body["kept"] + body["rejected"]
+    reasons = {r["index"]: r["reason"] for r in body["rejects"]}
+    assert set(reasons) == {1, 2, 3, 4, 6, 7}
+    assert "empty" in reasons[1] and "outside" in reasons[2] and "not a number" in reasons[3]
+    assert "duplicate id" in reasons[4] and "too long" in reasons[6] and "date" in reasons[7]
+    kept = {c["id"]: c for c in body["comments"]}
+    assert kept["a"]["score"] == 3 and "d" not in kept and len(kept) == 2
+
+
+def test_tag_with_store_persists_once(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    comments = [{"id": "api-store-1", "text": "Checkout kept failing on my phone", "score": 2}]
+    before = client.get("/v1/topics", headers=keys["analyst"]).json()["comments"]
+    first = client.post("/v1/tag", json={"comments": comments, "store": True}, headers=keys["tool"])
+    assert first.json()["stored"] is True and first.json()["kept"] == 1
+    state = client.app.state.insight  # type: ignore[attr-defined]
+    with state.db() as store:
+        stored = store.comments(["api-store-1"])
+        assert stored["score"].tolist() == [2]
+        assert len(store.mentions(["api-store-1"])) >= 1
+    again = client.post("/v1/tag", json={"comments": comments, "store": True}, headers=keys["tool"])
+    assert again.json()["kept"] == 0 and "already stored" in again.json()["rejects"][0]["reason"]
+    after = client.get("/v1/topics", headers=keys["analyst"]).json()["comments"]
+    assert after == before + 1  # visible in reads at once
+
+
+def test_batch_and_body_limits(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    many = {"comments": [{"text": f"comment {i}"} for i in range(51)]}
+    body = _error(client.post("/v1/tag", json=many, headers=keys["tool"]), 413, "payload_too_large")
+    assert "limit is 50" in str(body["message"])
+    huge = {"comments": [{"text": "y" * 300_000}]}
+    _error(client.post("/v1/tag", json=huge, headers=keys["tool"]), 413, "payload_too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streaming
+        yield b'{"comments": [{"text": "'
+        for _ in range(30):
+            yield b"z" * 10_000
+        yield b'"}]}'
+
+    streamed = client.post(
+        "/v1/tag",
+        content=chunks(),
+        headers=keys["tool"] | {"content-type": "application/json"},
+    )
+    _error(streamed, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b'{"comments": [', 400, "malformed_json"),
+        (b"\xff\xfe not utf-8", 400, "malformed_json"),
+        (b'{"comments": []}', 422, "invalid_request"),
+        (b'{"comments": [{"text": 5}]}', 422, "invalid_request"),
+        (b'{"comments": [{"text": "hi", "surprise": 1}]}', 422, "invalid_request"),
+        (b'{"comments": "not a list"}', 422, "invalid_request"),
+        (b"[]", 422, "invalid_request"),
+    ],
+)
+def test_malformed_requests_get_the_envelope(
+    client: TestClient, keys: dict[str, dict[str, str]], content: bytes, status: int, code: str
+) -> None:
+    headers = keys["tool"] | {"content-type": "application/json"}
+    _error(client.post("/v1/tag", content=content, headers=headers), status, code)
+
+
+def test_unknown_route_and_method_use_the_envelope(client: TestClient) -> None:
+    _error(client.get("/v1/nothing-here", headers=ADMIN), 404, "not_found")
+    _error(client.put("/v1/tag", headers=ADMIN), 405, "method_not_allowed")
+
+
+# reads --------------------------------------------------------------------------------------
+def test_topics_carry_labels_volume_nps_and_impact(
+    client: TestClient, keys: dict[str, dict[str, str]], fitted_demo: Config
+) -> None:
+    body = client.get("/v1/topics", headers=keys["executive"]).json()
+    with Store(fitted_demo.db_path, read_only=True) as store:
+        fitted = store.topics(store.setting("active_topic_model") or "")
+    real = [t for t in body["topics"] if t["topic_id"] >= 0]
+    assert len(real) == len(fitted)
+    for topic in real:
+        assert topic["label"] and topic["keywords"] and topic["quotes"]
+        if topic["impact"] is not None:
+            low, high = topic["impact_ci"]
+            assert low <= topic["impact"] <= high
+        if topic["nps"] is not None:
+            assert topic["nps"]["ci_low"] <= topic["nps"]["nps"] <= topic["nps"]["ci_high"]
+    assert body["overall"]["n"] > 0
+
+
+def test_filters_narrow_the_comments(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    headers = keys["analyst"]
+    everything = client.get("/v1/topics", headers=headers).json()["comments"]
+    survey = client.get("/v1/topics?channel=survey", headers=headers).json()
+    detractors = client.get("/v1/topics?score_group=detractor", headers=headers).json()
+    assert 0 < survey["comments"] < everything
+    assert detractors["overall"]["nps"] == -100.0
+    late = client.get("/v1/topics?start=2026-10-01", headers=headers).json()["comments"]
+    early = client.get("/v1/topics?end=2026-10-01", headers=headers).json()["comments"]
+    assert late + early <= everything and late > 0 and early > 0
+    _error(client.get("/v1/topics?score_group=grumpy", headers=headers), 422, "invalid_request")
+    _error(client.get("/v1/topics?start=yesterday", headers=headers), 422, "invalid_request")
+
+
+def test_topic_detail_pages_through_verbatims(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    headers = keys["analyst"]
+    first = client.get("/v1/topics/0?limit=5", headers=headers).json()
+    second = client.get("/v1/topics/0?limit=5&offset=5", headers=headers).json()
+    assert first["total"] == second["total"] >= 10
+    assert len(first["verbatims"]) == 5
+    ids = [(v["comment_id"], v["mention"]) for v in first["verbatims"] + second["verbatims"]]
+    assert len(set(ids)) == 10
+    assert sum(first["sentiment"].values()) == first["total"]
+    negative = client.get("/v1/topics/0?sentiment=negative&limit=200", headers=headers).json()
+    assert negative["total"] == first["sentiment"].get("negative", 0)
+    assert all(v["sentiment"] == "negative" for v in negative["verbatims"])
+    _error(client.get("/v1/topics/99999", headers=headers), 404, "not_found")
+    _error(client.get("/v1/topics/0?limit=100000", headers=headers), 422, "invalid_request")
+    _error(client.get("/v1/topics/0?limit=500", headers=headers), 400, "bad_request")
+
+
+def test_changes_split_the_nps_shift_exactly(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    query = "before_end=2026-10-01&after_start=2026-10-01"
+    body = client.get(f"/v1/changes?{query}", headers=keys["executive"]).json()
+    parts = sum(t["mix"] + t["rate"] for t in body["topics"]) + body["baseline"]
+    assert parts == pytest.approx(body["delta"], abs=1e-6)
+    assert body["delta"] == pytest.approx(body["nps_after"] - body["nps_before"])
+    assert body["delta_ci"][0] <= body["delta"] <= body["delta_ci"][1]
+    overlap = "before_end=2026-10-15&after_start=2026-10-01"
+    _error(client.get(f"/v1/changes?{overlap}", headers=keys["executive"]), 400, "bad_request")
+    empty = "before_end=2001-01-01&after_start=2026-10-01"
+    _error(client.get(f"/v1/changes?{empty}", headers=keys["executive"]), 404, "not_found")
+
+
+def test_drivers_and_summary(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    drivers = client.get("/v1/drivers", headers=keys["executive"]).json()["drivers"]
+    assert drivers and all(d["ci_low"] <= d["effect"] <= d["ci_high"] for d in drivers)
+    summary = client.get("/v1/summary", headers=keys["executive"]).json()
+    assert summary["biggest_drags"] and all(t["impact"] < 0 for t in summary["biggest_drags"])
+    assert summary["scored"] <= summary["comments"]
+
+
+def test_openapi_documents_every_route(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/tag", "/v1/topics", "/v1/topics/{topic_id}", "/v1/changes", "/v1/drivers"):
+        assert path in paths
+    assert client.get("/docs").status_code == 200

@@ -90,6 +90,16 @@ def difference(a: NPSStat, b: NPSStat) -> tuple[float, float, float]:
     return delta, z, two_sided_p(z)
 
 
+def difference_ci(a: NPSStat, b: NPSStat, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95% interval for b − a (same standard error as ``difference``)."""
+    se = math.hypot(
+        adjusted_wald_se(a.promoters, a.detractors, a.n),
+        adjusted_wald_se(b.promoters, b.detractors, b.n),
+    )
+    delta = b.nps - a.nps
+    return delta - z * se, delta + z * se
+
+
 def two_sided_p(z: float) -> float:
     """Two-sided normal p-value."""
     return math.erfc(abs(z) / math.sqrt(2.0))

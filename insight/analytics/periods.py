@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from insight.analytics.nps import difference, nps_from_codes, two_sided_p
+from insight.analytics.nps import difference, difference_ci, nps_from_codes, two_sided_p
 from insight.analytics.testing import benjamini_hochberg
 
 
@@ -119,6 +119,8 @@ def period_change(
         "nps_before": stat0.nps,
         "nps_after": stat1.nps,
         "delta": delta,
+        "delta_low": difference_ci(stat0, stat1)[0],
+        "delta_high": difference_ci(stat0, stat1)[1],
         "z": z,
         "p": p,
         "baseline": baseline,

@@ -117,10 +117,50 @@ def what_changed(
     comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], boundary: datetime
 ) -> PeriodReport | None:
     """Before vs from ``boundary``: ΔNPS split into topic mix and rate, plus volume shifts."""
-    dated = comments.dropna(subset=["created_at"]).reset_index(drop=True)
-    period = np.where(
-        pd.to_datetime(dated["created_at"]) < pd.Timestamp(boundary), "before", "after"
+    day = boundary.strftime("%Y-%m-%d")
+    return compare_periods(
+        comments,
+        assignments,
+        topics,
+        (None, boundary),
+        (boundary, None),
+        (f"before {day}", f"from {day}"),
     )
+
+
+Window = tuple[datetime | None, datetime | None]
+
+
+def _in_window(stamps: pd.Series, window: Window) -> np.ndarray:
+    start, end = window
+    inside = np.ones(len(stamps), dtype=bool)
+    if start is not None:
+        inside &= (stamps >= pd.Timestamp(start)).to_numpy()
+    if end is not None:
+        inside &= (stamps < pd.Timestamp(end)).to_numpy()
+    return inside
+
+
+def compare_periods(
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    before: Window,
+    after: Window,
+    names: tuple[str, str] | None = None,
+) -> PeriodReport | None:
+    """Two date windows ``[start, end)``: ΔNPS split into topic mix and rate, plus volume shifts.
+
+    None when either window has no scored comment. Comments in neither window are left out.
+    """
+    dated = comments.dropna(subset=["created_at"]).reset_index(drop=True)
+    stamps = pd.to_datetime(dated["created_at"])
+    in_before, in_after = _in_window(stamps, before), _in_window(stamps, after)
+    if (in_before & in_after).any():
+        raise ValueError("the two periods overlap; give non-overlapping date ranges")
+    keep = in_before | in_after
+    dated = dated[keep].reset_index(drop=True)
+    period = np.where(in_before[keep], "before", "after")
     known = assignments[assignments["topic_id"] != OUTLIER]
     matrix = membership(pd.Index(dated["id"]), known)
     codes = NPS_SCALE.codes(dated["score"].tolist())
@@ -137,5 +177,10 @@ def what_changed(
     )
     table = table.merge(shifts[["topic_id", "status", "q_emerging", "q_fading"]], on="topic_id")
     table.insert(1, "label", table["topic_id"].map(_labels(topics)))
-    day = boundary.strftime("%Y-%m-%d")
-    return PeriodReport(f"before {day}", f"from {day}", summary, table)
+    names = names or (_window_name(before), _window_name(after))
+    return PeriodReport(names[0], names[1], summary, table)
+
+
+def _window_name(window: Window) -> str:
+    start, end = (f"{d:%Y-%m-%d}" if d is not None else "…" for d in window)
+    return f"{start} to {end}"

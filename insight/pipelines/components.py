@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 # Importing the modules registers their components.
 import insight.models.embedder as _embedder
 import insight.models.finetuned as _finetuned
@@ -27,10 +29,14 @@ _REGISTERED = (_embedder, _finetuned, _sentiment, _topic_model, _segment)
 
 
 def build_embedder(config: Config) -> MiniLMEmbedder:
-    factory = resolve("embedder", config.embed.component)
-    embedder: MiniLMEmbedder = factory(
-        device=config.embed.device, batch_size=config.embed.batch_size
-    )
+    """The configured encoder; loaded once per process and shared (it is read-only)."""
+    return _embedder_for(config.embed.component, config.embed.device, config.embed.batch_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _embedder_for(component: str, device: str, batch_size: int) -> MiniLMEmbedder:
+    factory = resolve("embedder", component)
+    embedder: MiniLMEmbedder = factory(device=device, batch_size=batch_size)
     return embedder
 
 

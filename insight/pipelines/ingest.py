@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -273,20 +273,10 @@ def to_comment(
     )
 
 
-def read_source(source: SourceConfig, cfg: IngestConfig) -> Iterator[Comment | Reject]:
-    """Yield a ``Comment`` or a ``Reject`` for every record of one file, in file order."""
-    if not source.path.exists():
-        raise IngestError(f"input file not found: {source.path}")
-    fmt = detect_format(source)
-    header: list[str] | None
-    rows: Iterator[RawRow]
-    if fmt == "csv":
-        header, rows = _csv_rows(source)
-    elif fmt == "jsonl":
-        header, rows = _jsonl_rows(source)
-    else:
-        header, rows = _parquet_rows(source, cfg.chunk_rows)
-    columns = resolve_columns(source, header)
+def validate_rows(
+    rows: Iterable[RawRow], columns: dict[str, str], source: SourceConfig, cfg: IngestConfig
+) -> Iterator[Comment | Reject]:
+    """A ``Comment`` or a ``Reject`` per raw row, in order; repeated ids are rejected."""
     seen: dict[str, int] = {}
     for row in rows:
         if row.values is None:
@@ -303,3 +293,27 @@ def read_source(source: SourceConfig, cfg: IngestConfig) -> Iterator[Comment | R
             continue
         seen[comment.id] = row.number
         yield comment
+
+
+def read_source(source: SourceConfig, cfg: IngestConfig) -> Iterator[Comment | Reject]:
+    """Yield a ``Comment`` or a ``Reject`` for every record of one file, in file order."""
+    if not source.path.exists():
+        raise IngestError(f"input file not found: {source.path}")
+    fmt = detect_format(source)
+    header: list[str] | None
+    rows: Iterator[RawRow]
+    if fmt == "csv":
+        header, rows = _csv_rows(source)
+    elif fmt == "jsonl":
+        header, rows = _jsonl_rows(source)
+    else:
+        header, rows = _parquet_rows(source, cfg.chunk_rows)
+    yield from validate_rows(rows, resolve_columns(source, header), source, cfg)
+
+
+def read_records(
+    records: Sequence[dict[str, Any]], source: SourceConfig, cfg: IngestConfig
+) -> Iterator[Comment | Reject]:
+    """Validate in-memory records (e.g. an API request); row numbers are 0-based indexes."""
+    rows = (RawRow(i, dict(r), "") for i, r in enumerate(records))
+    yield from validate_rows(rows, resolve_columns(source, None), source, cfg)

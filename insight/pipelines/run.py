@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -16,16 +16,19 @@ from insight.analytics.value import AdvocacyValue
 from insight.config import Config, SourceConfig
 from insight.errors import IngestError
 from insight.models.embedder import MiniLMEmbedder
-from insight.pipelines.clean import clean_comments
 from insight.pipelines.components import (
     build_embedder,
     build_redactor,
     build_segmenter,
     build_sentiment,
 )
+from insight.pipelines.curation import load_topic_map
+from insight.pipelines.enrich import embed_texts
 from insight.pipelines.ingest import read_source
+from insight.pipelines.prepare import prepare_chunk
 from insight.pipelines.report import build_report, write_report
 from insight.pipelines.topics import FitResult, fit_topics, load_active_model, tag_mentions
+from insight.pipelines.views import load_view
 from insight.schemas import Comment, Mention, Reject
 from insight.store import Store
 
@@ -79,22 +82,12 @@ def _prepared_chunks(
         bar = tqdm(desc=f"ingest {source.path.name}", unit="rows", disable=not progress)
         for chunk in _chunks(read_source(source, config.ingest), config.ingest.chunk_rows):
             bar.update(len(chunk))
-            comments = [r for r in chunk if isinstance(r, Comment)]
-            rejects = [r for r in chunk if isinstance(r, Reject)]
-            stored = store.existing_comment_ids([c.id for c in comments]) if store else set()
-            rejects.extend(
-                Reject(c.source, -1, f"id {c.id!r} is already stored", json.dumps({"id": c.id}))
-                for c in comments
-                if c.id in stored
+            ids = [c.id for c in chunk if isinstance(c, Comment)]
+            stored = store.existing_comment_ids(ids) if store else set()
+            kept, rejects, mentions = prepare_chunk(
+                chunk, redactor, segmenter, config.clean.dedupe, stored, progress=progress
             )
-            kept, dropped = clean_comments(
-                [c for c in comments if c.id not in stored],
-                redactor,
-                config.clean.dedupe,
-                progress=progress,
-            )
-            rejects.extend(dropped)
-            yield len(chunk), kept, rejects, segmenter.mentions(kept)
+            yield len(chunk), kept, rejects, mentions
         bar.close()
 
 
@@ -210,12 +203,22 @@ def tag(
 
 
 def report(config: Config, store: Store, out_dir: Path | None = None) -> dict[str, Path]:
-    model_id, _ = load_active_model(config, store)
+    """The topic report, with analysts' taxonomy edits applied."""
+    model_id, model = load_active_model(config, store)
+    topic_map = load_topic_map(store, model_id, model)
+    embed = None
+    if topic_map.needs_embeddings:
+        embedder = build_embedder(config)
+
+        def embed(texts: list[str]) -> np.ndarray:
+            return embed_texts(texts, embedder, store)
+
+    view = load_view(store, topic_map, embed)
     data = build_report(
         model_id,
-        store.comments(),
-        store.assignments(model_id),
-        store.topics(model_id),
+        view.comments,
+        view.assignments,
+        view.topics,
         store.rejects(),
         config.report.min_topic_volume_for_nps,
         config.report.period_boundary,

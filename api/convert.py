@@ -1,0 +1,75 @@
+"""Domain records → response schemas (and query parameters → domain filters)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from api.schemas import NPSOut, TopicOut
+from insight.pipelines.views import Filters, ScoreGroup, SentimentLabel, View
+from insight.schemas import NPSStat, TopicImpact
+
+
+def nps_out(stat: NPSStat | None) -> NPSOut | None:
+    if stat is None:
+        return None
+    return NPSOut(
+        n=stat.n,
+        promoters=stat.promoters,
+        passives=stat.passives,
+        detractors=stat.detractors,
+        nps=stat.nps,
+        ci_low=stat.ci_low,
+        ci_high=stat.ci_high,
+    )
+
+
+def finite(value: Any) -> float | None:
+    """JSON has no NaN: missing statistics become null."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def topic_out(row: TopicImpact, view: View) -> TopicOut:
+    topic = next((t for t in view.topics if t.topic_id == row.topic_id), None)
+    return TopicOut(
+        topic_id=row.topic_id,
+        label=row.label,
+        keywords=topic.keywords if topic else [],
+        quotes=topic.quotes if topic else [],
+        pinned=row.topic_id in view.topic_map.pinned(),
+        comments=row.comments,
+        share=row.share,
+        nps=nps_out(row.stat),
+        impact=finite(row.impact),
+        impact_ci=row.impact_ci,
+        low_volume=row.low_volume,
+        negative_share=finite(row.negative_share),
+        value=finite(row.value),
+    )
+
+
+def _moment(value: date | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min)
+
+
+def filters(
+    start: Annotated[date | None, Query(description="From this date (inclusive).")] = None,
+    end: Annotated[date | None, Query(description="Before this date (exclusive).")] = None,
+    channel: Annotated[str | None, Query(max_length=200)] = None,
+    segment: Annotated[str | None, Query(max_length=200)] = None,
+    team: Annotated[str | None, Query(max_length=200)] = None,
+    agent: Annotated[str | None, Query(max_length=200)] = None,
+    score_group: ScoreGroup | None = None,
+    sentiment: SentimentLabel | None = None,
+) -> Filters:
+    return Filters(
+        _moment(start), _moment(end), channel, segment, team, agent, score_group, sentiment
+    )

@@ -1,0 +1,1 @@
+"""Thin routers: parse → domain call → typed schema."""

@@ -1,0 +1,224 @@
+"""Request and response bodies (the OpenAPI contract)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Short = Field(default=None, max_length=200)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommentIn(_In):
+    id: str | None = Field(default=None, max_length=200, description="Generated when absent.")
+    text: str = Field(description="The comment; PII is redacted before anything is returned.")
+    score: int | float | str | None = Field(default=None, description="0–10 advocacy score.")
+    created_at: str | None = Field(default=None, max_length=64, description="ISO date/time.")
+    channel: str | None = Short
+    touchpoint: str | None = Short
+    respondent_id: str | None = Short
+    team: str | None = Short
+    agent: str | None = Short
+    segment: str | None = Short
+
+
+class TagRequest(_In):
+    comments: list[CommentIn] = Field(min_length=1, description="One or many comments.")
+    store: bool = Field(default=False, description="Also store them (like an ingest).")
+
+
+class MentionOut(BaseModel):
+    text: str
+    start: int
+    end: int
+    topic_id: int
+    topic_label: str
+    confidence: float
+    sentiment: str
+    p_positive: float
+
+
+class TaggedComment(BaseModel):
+    id: str
+    text: str
+    score: int | None
+    sentiment: str
+    p_positive: float
+    mixed: bool
+    mentions: list[MentionOut]
+
+
+class RejectedComment(BaseModel):
+    index: int | None = Field(description="Position in the request (None: rejected at storage).")
+    reason: str
+
+
+class TagResponse(BaseModel):
+    model_id: str
+    received: int
+    kept: int
+    rejected: int
+    stored: bool
+    comments: list[TaggedComment]
+    rejects: list[RejectedComment]
+
+
+class NPSOut(BaseModel):
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float
+    ci_low: float
+    ci_high: float
+
+
+class TopicOut(BaseModel):
+    topic_id: int
+    label: str
+    keywords: list[str]
+    quotes: list[str]
+    pinned: bool
+    comments: int
+    share: float
+    nps: NPSOut | None
+    impact: float | None
+    impact_ci: tuple[float, float] | None
+    low_volume: bool
+    negative_share: float | None
+    value: float | None
+
+
+class TopicsResponse(BaseModel):
+    model_id: str
+    comments: int
+    overall: NPSOut | None
+    topics: list[TopicOut]
+
+
+class VerbatimOut(BaseModel):
+    comment_id: str
+    mention: str
+    comment: str
+    score: int | None
+    created_at: str | None
+    channel: str | None
+    segment: str | None
+    sentiment: str | None
+
+
+class TopicDetail(BaseModel):
+    topic: TopicOut
+    sentiment: dict[str, int]
+    total: int
+    offset: int
+    limit: int
+    verbatims: list[VerbatimOut]
+
+
+class ChangeRow(BaseModel):
+    topic_id: int
+    label: str
+    share_before: float
+    share_after: float
+    nps_before: float | None
+    nps_after: float | None
+    mix: float
+    rate: float
+    total: float
+    q_nps_change: float | None
+    q_share_change: float | None
+    status: str
+
+
+class ChangesResponse(BaseModel):
+    before: str
+    after: str
+    nps_before: float
+    nps_after: float
+    delta: float
+    delta_ci: tuple[float, float]
+    p: float
+    baseline: float
+    topics: list[ChangeRow]
+
+
+class DriverRow(BaseModel):
+    topic_id: int
+    label: str
+    effect: float
+    ci_low: float
+    ci_high: float
+    q: float | None
+    importance: float | None
+
+
+class DriversResponse(BaseModel):
+    model_id: str
+    drivers: list[DriverRow]
+
+
+class SummaryResponse(BaseModel):
+    model_id: str
+    comments: int
+    scored: int
+    overall: NPSOut | None
+    topics: int
+    biggest_drags: list[TopicOut]
+    biggest_boosts: list[TopicOut]
+
+
+class RenameIn(_In):
+    label: str = Field(min_length=1, max_length=120)
+
+
+class PinIn(_In):
+    pinned: bool = True
+
+
+class MergeIn(_In):
+    topic_ids: list[int] = Field(min_length=2, max_length=50)
+    label: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class SplitIn(_In):
+    parts: int = Field(default=2, ge=2, le=8)
+    labels: list[str] | None = Field(default=None, max_length=8)
+
+
+class EditOut(BaseModel):
+    edit_id: int
+    kind: str
+    author: str
+    created_at: str
+    summary: str
+
+
+class TaxonomyResponse(BaseModel):
+    model_id: str
+    edits: list[EditOut]
+    problems: list[dict[str, str | int]]
+
+
+class KeyIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["tool", "analyst", "executive", "admin"]
+
+
+class KeyCreated(BaseModel):
+    key_id: str
+    name: str
+    role: str
+    key: str = Field(description="Shown once; only its hash is stored.")
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    name: str
+    role: str
+    created_at: str
+    revoked: bool

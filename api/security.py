@@ -1,0 +1,54 @@
+"""API-key authentication and role checks as FastAPI dependencies."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.errors import Forbidden
+from api.state import AppState
+from insight.access import AccessError, Principal, verify_key
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="ik_<id>_<secret>")
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.insight
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def authenticate(state: State, key: Annotated[str | None, Security(api_key_header)]) -> Principal:
+    if not key:
+        raise AccessError("missing API key: send it in the X-API-Key header")
+    if len(key) > 200:
+        raise AccessError("malformed API key")
+    bootstrap = state.settings.admin_bootstrap()
+    if bootstrap is not None and hmac.compare_digest(key.encode(), bootstrap.encode()):
+        return Principal("bootstrap", "bootstrap admin", "admin")
+    with state.db() as store:
+        return verify_key(store, key)
+
+
+def require(permission: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets the request through only if the key's role has ``permission``."""
+
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"role {principal.role!r} may not do this (needs {permission!r})")
+        return principal
+
+    return check
+
+
+Tagging = Annotated[Principal, Depends(require("tag"))]
+SummaryReader = Annotated[Principal, Depends(require("read_summary"))]
+DetailReader = Annotated[Principal, Depends(require("read_detail"))]
+Editor = Annotated[Principal, Depends(require("edit_taxonomy"))]
+Admin = Annotated[Principal, Depends(require("manage_keys"))]

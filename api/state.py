@@ -1,0 +1,64 @@
+"""Per-process state: the config, one database connection, the loaded tagger, cached views.
+
+DuckDB allows one writing process per file, so the service holds one connection and serialises
+access to it with a lock; model inference runs outside the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from api.settings import Settings
+from insight.config import Config, load_config
+from insight.pipelines.enrich import embed_texts
+from insight.pipelines.tagging import Tagger
+from insight.pipelines.views import View, ViewCache
+from insight.store import Store
+
+
+class AppState:
+    def __init__(self, settings: Settings) -> None:
+        overrides = {"db_path": str(settings.db_path)} if settings.db_path else {}
+        self.settings = settings
+        self.config: Config = load_config(settings.config, overrides)
+        self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._tagger: Tagger | None = None
+        self.views = ViewCache()
+
+    @contextmanager
+    def db(self) -> Iterator[Store]:
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.config.db_path)
+            yield self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def tagger(self) -> Tagger:
+        """The loaded tagger, synced with the active model and taxonomy."""
+        with self._lock:
+            if self._tagger is None:
+                self._tagger = Tagger(self.config)
+                self._tagger.warm_up()
+            with self.db() as store:
+                self._tagger.sync(store)
+            return self._tagger
+
+    def view(self) -> View:
+        tagger = self.tagger()
+        assert tagger.topic_map is not None
+        with self.db() as store:
+
+            def embed(texts: list[str]) -> np.ndarray:
+                return embed_texts(texts, tagger.embedder, store)
+
+            return self.views.get(store, tagger.topic_map, embed)

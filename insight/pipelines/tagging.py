@@ -1,0 +1,187 @@
+"""Tag in-memory comments with the active topic model: load once, never refit.
+
+Used by the tagging API. Models (encoder, segmenter, redactor, sentiment) load once per
+``Tagger``; the topic model and the analysts' taxonomy are reloaded only when a refit or an edit
+changed them. ``tag`` is pure computation; ``persist`` writes a tagged batch like an ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from insight.config import Config, SourceConfig
+from insight.models.embedder import MiniLMEmbedder
+from insight.models.topic_model import OUTLIER, TopicModel
+from insight.pipelines.components import (
+    build_embedder,
+    build_redactor,
+    build_segmenter,
+    build_sentiment,
+)
+from insight.pipelines.curation import load_topic_map
+from insight.pipelines.ingest import read_records
+from insight.pipelines.prepare import prepare_chunk
+from insight.pipelines.sentiment import score_mentions
+from insight.pipelines.topics import active_model_id, model_dir
+from insight.schemas import Comment, Mention, Reject
+from insight.store import Store
+from insight.taxonomy import TopicMap
+
+API_SOURCE = "api"
+UNASSIGNED = "Unassigned (outliers)"
+
+
+@dataclass
+class TagOutcome:
+    """Everything one request produced; ``received == len(comments) + len(rejects)``."""
+
+    model_id: str
+    received: int
+    comments: list[Comment]
+    rejects: list[Reject]  # row_number = index of the record in the request
+    mentions: pd.DataFrame  # one row per mention, in comment order
+    model_topic_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stored: bool = False
+
+
+class Tagger:
+    """Loaded models plus the active topic model and taxonomy (refreshed by ``sync``)."""
+
+    def __init__(self, config: Config, embedder: MiniLMEmbedder | None = None) -> None:
+        self.config = config
+        self.embedder = embedder or build_embedder(config)
+        self.redactor = build_redactor(config)
+        self.segmenter = build_segmenter(config)
+        self.sentiment = build_sentiment(config)
+        self.source = SourceConfig(path=Path(API_SOURCE), name=API_SOURCE)
+        self._lock = threading.Lock()
+        self._key: tuple[str, tuple[int, int]] | None = None
+        self.model_id = ""
+        self.model: TopicModel | None = None
+        self.topic_map: TopicMap | None = None
+
+    def warm_up(self) -> None:
+        """Pay first-call costs (spaCy and torch initialisation) before the first request."""
+        texts = ["The staff were lovely but the wait was awful."]
+        self.redactor.redact(texts)
+        self.segmenter.split(texts[0])
+        self.sentiment.predict(self.embedder.encode(texts), texts)
+
+    def sync(self, store: Store) -> None:
+        """Reload the topic model / taxonomy if a refit or an edit changed them."""
+        key = (active_model_id(store), store.taxonomy_version())
+        if key == self._key:
+            return
+        with self._lock:
+            if key[0] != self.model_id or self.model is None:
+                self.model = TopicModel.load(model_dir(self.config, key[0]))
+                self.model_id = key[0]
+            self.topic_map = load_topic_map(store, self.model_id, self.model)
+            self._key = key
+
+    def tag(
+        self, records: Sequence[dict[str, Any]], stored_ids: set[str] | frozenset[str] = frozenset()
+    ) -> TagOutcome:
+        """Validate, redact, segment, embed, assign topics and sentiment. Never refits."""
+        model, tmap = self.model, self.topic_map
+        if model is None or tmap is None:
+            raise RuntimeError("call sync(store) before tag()")
+        with_ids = [r if r.get("id") else {**r, "id": f"api-{uuid.uuid4().hex}"} for r in records]
+        validated = list(read_records(with_ids, self.source, self.config.ingest))
+        kept, rejects, mentions = prepare_chunk(
+            validated, self.redactor, self.segmenter, self.config.clean.dedupe, stored_ids
+        )
+        frame, model_ids = self._score(model, tmap, mentions)
+        return TagOutcome(self.model_id, len(records), kept, rejects, frame, model_ids)
+
+    def _score(
+        self, model: TopicModel, tmap: TopicMap, mentions: list[Mention]
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        frame = pd.DataFrame(
+            {
+                "mention_id": [m.id for m in mentions],
+                "comment_id": [m.comment_id for m in mentions],
+                "position": [m.position for m in mentions],
+                "text": [m.text for m in mentions],
+                "start": [m.start for m in mentions],
+                "end": [m.end for m in mentions],
+            }
+        )
+        if not mentions:
+            for column in ("topic_id", "confidence", "label", "sentiment", "p_positive"):
+                frame[column] = []
+            return frame, np.zeros(0, dtype=np.int64)
+        texts = frame["text"].tolist()
+        embeddings = self.embedder.encode(texts)
+        model_ids, confidence = model.transform(embeddings)
+        scored = score_mentions(self.sentiment, texts, embeddings)
+        topic_ids = tmap.assign(model_ids, embeddings)
+        names = {t: e.topic.label for t, e in tmap.topics.items()} | {OUTLIER: UNASSIGNED}
+        frame["topic_id"] = topic_ids
+        frame["confidence"] = confidence
+        frame["label"] = [names.get(int(t), f"Topic {t}") for t in topic_ids]
+        frame["sentiment"] = scored["label"].to_numpy()
+        frame["p_positive"] = scored["p_positive"].to_numpy(dtype=float)
+        return frame, model_ids
+
+    def persist(self, outcome: TagOutcome, store: Store) -> TagOutcome:
+        """Store comments, mentions, model-level assignments and sentiment, like an ingest.
+
+        Ids stored meanwhile (by a concurrent request) become rejects here: nothing counts twice.
+        """
+        already = store.existing_comment_ids([c.id for c in outcome.comments])
+        if already:
+            outcome.rejects.extend(
+                Reject(API_SOURCE, -1, f"id {i!r} is already stored", f'{{"id": "{i}"}}')
+                for i in sorted(already)
+            )
+            outcome.comments = [c for c in outcome.comments if c.id not in already]
+            keep = ~outcome.mentions["comment_id"].isin(already).to_numpy()
+            outcome.mentions = outcome.mentions[keep].reset_index(drop=True)
+            outcome.model_topic_ids = outcome.model_topic_ids[keep]
+        run_id = store.start_run("api-tag", {"model_id": outcome.model_id})
+        store.add_comments(outcome.comments, run_id)
+        store.add_rejects(outcome.rejects, run_id)
+        frame = outcome.mentions
+        store.add_mentions(
+            [
+                Mention(
+                    r.mention_id, r.comment_id, int(r.position), r.text, int(r.start), int(r.end)
+                )
+                for r in frame.itertuples()
+            ]
+        )
+        store.save_assignments(
+            outcome.model_id,
+            pd.DataFrame(
+                {
+                    "mention_id": frame["mention_id"],
+                    "topic_id": outcome.model_topic_ids,
+                    "confidence": frame["confidence"],
+                }
+            ),
+            "tag",
+        )
+        store.save_sentiment(
+            frame[["mention_id", "sentiment", "p_positive"]].rename(columns={"sentiment": "label"}),
+            self.config.sentiment.component,
+        )
+        store.finish_run(
+            run_id,
+            {
+                "received": outcome.received,
+                "kept": len(outcome.comments),
+                "rejected": len(outcome.rejects),
+                "mentions": len(frame),
+            },
+        )
+        outcome.stored = True
+        return outcome

@@ -1,0 +1,176 @@
+"""Read-side views over stored results, with analysts' taxonomy edits applied.
+
+What the API and digests show: topic overview, topic detail with paginated verbatims, what
+changed between two periods, key drivers, and an executive summary. Filters narrow the comments
+first (period, channel, segment, team, agent, score group) and, for sentiment, the mentions.
+Frames are loaded once per data version and reused (``ViewCache``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from insight.analytics.scales import NPS_SCALE
+from insight.analytics.value import AdvocacyValue
+from insight.pipelines.advocacy import (
+    PeriodReport,
+    Window,
+    compare_periods,
+    drivers,
+    overall_nps,
+    topic_impacts,
+)
+from insight.schemas import NPSStat, Topic, TopicImpact
+from insight.store import Store
+from insight.taxonomy import TaxonomyError, TopicMap, effective_assignments
+
+ScoreGroup = Literal["promoter", "passive", "detractor", "unscored"]
+SentimentLabel = Literal["negative", "neutral", "positive"]
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Comment-level filters (``start`` inclusive, ``end`` exclusive) and a mention filter."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    channel: str | None = None
+    segment: str | None = None
+    team: str | None = None
+    agent: str | None = None
+    score_group: ScoreGroup | None = None
+    sentiment: SentimentLabel | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """Comments and effective mention assignments (model ids mapped through the edits)."""
+
+    model_id: str
+    topic_map: TopicMap
+    comments: pd.DataFrame
+    assignments: pd.DataFrame  # mention_id, topic_id, confidence, comment_id, text, sentiment
+    topics: list[Topic] = field(default_factory=list)
+
+    def topic(self, topic_id: int) -> Topic:
+        for topic in self.topics:
+            if topic.topic_id == topic_id:
+                return topic
+        raise TaxonomyError(f"topic {topic_id} does not exist in the current taxonomy")
+
+
+def _score_group(scores: pd.Series) -> pd.Series:
+    codes = pd.Series(NPS_SCALE.codes(scores.tolist()), index=scores.index)
+    return codes.map({1.0: "promoter", 0.0: "passive", -1.0: "detractor"}).fillna("unscored")
+
+
+def load_view(store: Store, topic_map: TopicMap, embed: Embed | None) -> View:
+    comments = store.comments()
+    assignments = effective_assignments(topic_map, store.assignments(topic_map.model_id), embed)
+    sizes = assignments["topic_id"].value_counts().to_dict()
+    topics = [replace(t, size=int(sizes.get(t.topic_id, 0))) for t in topic_map.topic_list()]
+    return View(topic_map.model_id, topic_map, comments, assignments, topics)
+
+
+def apply_filters(view: View, filters: Filters) -> View:
+    comments = view.comments
+    keep = np.ones(len(comments), dtype=bool)
+    stamps = pd.to_datetime(comments["created_at"])
+    if filters.start is not None:
+        keep &= (stamps >= pd.Timestamp(filters.start)).to_numpy()
+    if filters.end is not None:
+        keep &= (stamps < pd.Timestamp(filters.end)).to_numpy()
+    for column in ("channel", "segment", "team", "agent"):
+        wanted = getattr(filters, column)
+        if wanted is not None:
+            keep &= (comments[column] == wanted).fillna(False).to_numpy(dtype=bool)
+    if filters.score_group is not None:
+        keep &= (_score_group(comments["score"]) == filters.score_group).to_numpy()
+    kept = comments[keep].reset_index(drop=True)
+    assignments = view.assignments[view.assignments["comment_id"].isin(kept["id"])]
+    if filters.sentiment is not None:
+        assignments = assignments[assignments["sentiment"] == filters.sentiment]
+    return replace(view, comments=kept, assignments=assignments.reset_index(drop=True))
+
+
+def topic_overview(
+    view: View, min_volume: int, economics: AdvocacyValue | None = None
+) -> list[TopicImpact]:
+    """Per-topic volume, NPS and impact (with CIs); pinned topics first, then by volume."""
+    rows = topic_impacts(view.comments, view.assignments, view.topics, min_volume, economics)
+    listed = {r.topic_id for r in rows}
+    pinned = view.topic_map.pinned()
+    rows += [
+        TopicImpact(t.topic_id, t.label, 0, 0.0, None, None, None, True)
+        for t in view.topics
+        if t.topic_id in pinned and t.topic_id not in listed
+    ]
+    return sorted(rows, key=lambda r: (r.topic_id not in pinned, -r.comments))
+
+
+def verbatims(
+    view: View, topic_id: int, offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total, one page) of a topic's mentions with their comment, newest first."""
+    mentions = view.assignments[view.assignments["topic_id"] == topic_id]
+    comments = view.comments.rename(columns=lambda c: f"{c}_comment" if c == "text" else c)
+    joined = mentions.merge(comments, left_on="comment_id", right_on="id", how="left")
+    joined = joined.sort_values(["created_at", "mention_id"], ascending=[False, True])
+    page = joined.iloc[offset : offset + limit]
+    items = [
+        {
+            "comment_id": r.comment_id,
+            "mention": r.text,
+            "comment": r.text_comment,
+            "score": None if pd.isna(r.score) else int(r.score),
+            "created_at": None if pd.isna(r.created_at) else r.created_at.isoformat(),
+            "channel": r.channel,
+            "segment": r.segment,
+            "sentiment": r.sentiment,
+        }
+        for r in page.itertuples()
+    ]
+    return len(joined), items
+
+
+def changes(view: View, before: Window, after: Window) -> PeriodReport | None:
+    return compare_periods(view.comments, view.assignments, view.topics, before, after)
+
+
+def driver_table(view: View) -> pd.DataFrame:
+    return drivers(view.comments, view.assignments, view.topics)
+
+
+def overall(view: View) -> NPSStat | None:
+    return overall_nps(view.comments)
+
+
+class ViewCache:
+    """One loaded ``View`` per data version (active model, edits, stored row counts)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[Any, ...] | None = None
+        self._view: View | None = None
+
+    def get(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> View:
+        key = (
+            topic_map.model_id,
+            store.taxonomy_version(),
+            store.count("comments"),
+            store.count("mention_sentiment"),
+            store.count("mention_topics"),
+        )
+        with self._lock:
+            if key != self._key or self._view is None:
+                self._view = load_view(store, topic_map, embed)
+                self._key = key
+            return self._view
