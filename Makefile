@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test test-all lint clean
+.PHONY: install browser demo test test-all lint serve clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -24,13 +24,24 @@ install: $(STAMP)
 demo: install
 	$(BIN)/insight demo
 
+## Headless Chromium + ChromeDriver (Debian packages) for the analyst-page tests.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "need Debian packages chromium chromium-driver (sudo apt-get install chromium chromium-driver)"; exit 1; fi
+
 ## Fast test suite (what CI runs).
-test: install
+test: install browser
 	$(BIN)/pytest -q -m "not slow"
 
 ## Everything, including slow tests.
-test-all: install
+test-all: install browser
 	$(BIN)/pytest -q
+
+## Start the API and analyst page on the demo database (http://127.0.0.1:8000/ui/).
+serve: install
+	$(BIN)/insight serve --config configs/demo.toml
 
 lint: install
 	$(BIN)/ruff check insight api tests bench

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
 import insight
@@ -31,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.preload_models:
             # no fitted model yet: /health says so and tagging answers 409 until one exists
             with suppress(InsightError):
-                await run_in_threadpool(state.tagger)
+                await state.infer(state.tagger)
         yield
         state.close()
 

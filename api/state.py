@@ -6,29 +6,42 @@ access to it with a lock; model inference runs outside the lock.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 
 from api.settings import Settings
 from insight.config import Config, load_config
 from insight.pipelines.enrich import embed_texts
-from insight.pipelines.tagging import Tagger
+from insight.pipelines.tagging import Tagger, serve_small_batches
 from insight.pipelines.views import View, ViewCache
 from insight.store import Store
+
+T = TypeVar("T")
 
 
 class AppState:
     def __init__(self, settings: Settings) -> None:
         overrides = {"db_path": str(settings.db_path)} if settings.db_path else {}
         self.settings = settings
+        serve_small_batches()
         self.config: Config = load_config(settings.config, overrides)
         self._lock = threading.RLock()
         self._store: Store | None = None
         self._tagger: Tagger | None = None
         self.views = ViewCache()
+        # One thread runs all model inference: torch's OpenMP pool is per calling thread, so
+        # inference from many request threads would start competing pools on a small machine.
+        self.inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+
+    async def infer(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the inference thread without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.inference, work)
 
     @contextmanager
     def db(self) -> Iterator[Store]:
@@ -42,15 +55,17 @@ class AppState:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+        self.inference.shutdown(wait=False)
 
-    def tagger(self) -> Tagger:
-        """The loaded tagger, synced with the active model and taxonomy."""
+    def tagger(self, max_age: float = 0.0) -> Tagger:
+        """The loaded tagger, synced with the active model and taxonomy (checked ``max_age`` ago
+        at most)."""
         with self._lock:
             if self._tagger is None:
                 self._tagger = Tagger(self.config)
                 self._tagger.warm_up()
             with self.db() as store:
-                self._tagger.sync(store)
+                self._tagger.sync(store, max_age)
             return self._tagger
 
     def view(self) -> View:

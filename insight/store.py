@@ -90,6 +90,13 @@ class Store:
         if not read_only:
             self.con.execute(SCHEMA)
 
+    def _has_table(self, name: str) -> bool:
+        """False for tables a read-only database made by an older version does not have yet."""
+        rows = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()
+        return bool(rows[0][0])
+
     def __enter__(self) -> Store:
         return self
 
@@ -316,6 +323,8 @@ class Store:
 
     def api_key(self, key_id: str) -> tuple[str, str, str, bool] | None:
         """(name, role, hash, revoked) of one key, or None."""
+        if not self._has_table("api_keys"):
+            return None
         rows = self.con.execute(
             "SELECT name, role, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE key_id = ?",
             [key_id],
@@ -348,6 +357,8 @@ class Store:
 
     def taxonomy_edits(self) -> list[tuple[int, str, dict[str, Any], str, datetime]]:
         """Active edits in the order they were made: (edit_id, kind, payload, author, when)."""
+        if not self._has_table("taxonomy_edits"):
+            return []
         rows = self.con.execute(
             "SELECT edit_id, kind, payload, author, created_at FROM taxonomy_edits "
             "WHERE active ORDER BY edit_id"
@@ -364,6 +375,8 @@ class Store:
 
     def taxonomy_version(self) -> tuple[int, int]:
         """Changes whenever an edit is added or undone (cache key for the applied taxonomy)."""
+        if not self._has_table("taxonomy_edits"):
+            return 0, 0
         rows = self.con.execute(
             "SELECT count(*), coalesce(sum(CASE WHEN active THEN edit_id ELSE -edit_id END), 0) "
             "FROM taxonomy_edits"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from api.app import create_app
 from api.settings import DEV_ADMIN_KEY, Settings
@@ -134,9 +134,9 @@ def test_keys_are_stored_hashed_and_can_be_revoked(client: TestClient, fitted_de
 
 def test_production_refuses_insecure_defaults(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="insecure"):
-        Settings(environment="production", bootstrap_admin_key=DEV_ADMIN_KEY)
+        Settings(environment="production", bootstrap_admin_key=SecretStr(DEV_ADMIN_KEY))
     with pytest.raises(ValidationError, match="32 characters"):
-        Settings(environment="production", bootstrap_admin_key="short")
+        Settings(environment="production", bootstrap_admin_key=SecretStr("short"))
     with pytest.raises(ValidationError, match="CORS"):
         Settings(environment="production", cors_origins=["*"])
     settings = Settings(environment="production", db_path=tmp_path / "p.duckdb")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 
 from api.errors import PayloadTooLarge
 from api.schemas import MentionOut, RejectedComment, TaggedComment, TagRequest, TagResponse
@@ -74,7 +73,7 @@ async def tag(body: TagRequest, state: State, principal: Tagging) -> TagResponse
     records = [c.model_dump() for c in body.comments]
 
     def work() -> TagOutcome:
-        tagger = state.tagger()
+        tagger = state.tagger(max_age=1.0)  # a refit or an edit shows within a second
         stored_ids: set[str] = set()
         if body.store:
             ids = [r["id"] for r in records if r.get("id")]
@@ -86,4 +85,4 @@ async def tag(body: TagRequest, state: State, principal: Tagging) -> TagResponse
                 tagger.persist(outcome, store)
         return outcome
 
-    return _response(await run_in_threadpool(work))
+    return _response(await state.infer(work))

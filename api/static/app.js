@@ -112,6 +112,9 @@ async function load(event) {
     for (const id of ["summary", "charts", "table"]) $(id).hidden = false;
     status(`Model ${report.model_id}: ${report.topics.length} rows.`);
   } catch (error) {
+    // never leave an earlier key's data on screen after a failed load
+    for (const id of ["summary", "charts", "table", "detail"]) $(id).hidden = true;
+    sessionStorage.removeItem("insightKey");
     status(`Could not load the report: ${error.message}`, true);
   }
 }

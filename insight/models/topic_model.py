@@ -142,6 +142,7 @@ class TopicModel:
     index_vectors_: np.ndarray | None = field(default=None, init=False, repr=False)
     index_labels_: np.ndarray | None = field(default=None, init=False, repr=False)
     meta_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    index32_: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.endswith("_")}
@@ -333,6 +334,7 @@ class TopicModel:
             rng = np.random.default_rng(self.seed)
             keep = np.sort(rng.choice(keep, size=self.max_index_size, replace=False))
         self.index_vectors_ = embeddings[keep].astype(np.float16)
+        self.index32_ = None
         self.index_labels_ = labels[keep].astype(np.int32)
 
     # transform ---------------------------------------------------------------------------------
@@ -341,7 +343,7 @@ class TopicModel:
         if self.index_vectors_ is None or self.index_labels_ is None:
             raise NotFittedError("the topic model is not fitted; run `insight fit` first")
         queries = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
-        index = self.index_vectors_.astype(np.float32)
+        index = self._index_float32()
         k = min(self.tag_neighbors, len(index))
         classes = np.unique(self.index_labels_)
         labels = np.empty(len(queries), dtype=np.int64)
@@ -356,6 +358,13 @@ class TopicModel:
             labels[start : start + batch] = classes[best]
             confidence[start : start + batch] = votes.max(axis=1) / votes.sum(axis=1)
         return labels, confidence
+
+    def _index_float32(self) -> np.ndarray:
+        """The kNN index as float32, converted once (stored as float16 to halve the file)."""
+        assert self.index_vectors_ is not None
+        if self.index32_ is None or self.index32_.shape != self.index_vectors_.shape:
+            self.index32_ = self.index_vectors_.astype(np.float32)
+        return self.index32_
 
     # persistence -------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
