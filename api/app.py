@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 import insight
 from api import errors
 from api.limits import BodySizeLimit
-from api.routers import insights, keys, tagging, taxonomy, ui
+from api.routers import insights, keys, notifications, tagging, taxonomy, ui
 from api.settings import Settings
 from api.state import AppState
 from insight.errors import InsightError
@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # no fitted model yet: /health says so and tagging answers 409 until one exists
             with suppress(InsightError):
                 await state.infer(state.tagger)
+        state.start_scheduler()
         yield
+        state.stop_scheduler()
         state.close()
 
     app = FastAPI(
@@ -51,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["X-API-Key", "Content-Type"],
         )
-    for module in (tagging, insights, taxonomy, keys, ui):
+    for module in (tagging, insights, taxonomy, notifications, keys, ui):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])

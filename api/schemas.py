@@ -222,3 +222,17 @@ class KeyOut(BaseModel):
     role: str
     created_at: str
     revoked: bool
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    rule: str
+    period_key: str
+    channel: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: str
+    sent_at: str | None
+    next_attempt_at: str | None

@@ -7,22 +7,25 @@ access to it with a lock; model inference runs outside the lock.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 from api.settings import Settings
 from insight.config import Config, load_config
 from insight.pipelines.enrich import embed_texts
+from insight.pipelines.notify import Notifier, start_scheduler
 from insight.pipelines.tagging import Tagger, serve_small_batches
 from insight.pipelines.views import View, ViewCache
 from insight.store import Store
 
 T = TypeVar("T")
+log = logging.getLogger("insight.api")
 
 
 class AppState:
@@ -38,6 +41,10 @@ class AppState:
         # One thread runs all model inference: torch's OpenMP pool is per calling thread, so
         # inference from many request threads would start competing pools on a small machine.
         self.inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        # Alerts after a stored batch are checked and delivered off the request path.
+        self.notifications = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
+        self.notifier = Notifier(self.config, self.db)
+        self.scheduler: Any = None
 
     async def infer(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the inference thread without blocking the event loop."""
@@ -56,6 +63,28 @@ class AppState:
                 self._store.close()
                 self._store = None
         self.inference.shutdown(wait=False)
+        self.notifications.shutdown(wait=True)
+
+    def start_scheduler(self) -> None:
+        """Digests and alert retries run inside the service when the config defines any."""
+        if self.config.digests or self.config.alerts:
+            self.scheduler = start_scheduler(self.notifier)
+
+    def stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+
+    def alert_after_ingest(self, comment_ids: list[str]) -> None:
+        """Queue the alert check for newly stored comments (returns at once)."""
+        if self.config.alerts and comment_ids:
+            self.notifications.submit(self._alert, comment_ids)
+
+    def _alert(self, comment_ids: list[str]) -> None:
+        try:
+            self.notifier.after_ingest(comment_ids)
+        except Exception:  # the request already succeeded; the log has the reason
+            log.exception("alert check failed")
 
     def tagger(self, max_age: float = 0.0) -> Tagger:
         """The loaded tagger, synced with the active model and taxonomy (checked ``max_age`` ago

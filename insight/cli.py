@@ -353,6 +353,56 @@ def keys_revoke(
     typer.echo(f"revoked {key_id}")
 
 
+@app.command()
+def schedule(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="One check, then exit (for cron).")] = False,
+) -> None:
+    """Send scheduled digests and retry pending alerts/digests (runs until stopped).
+
+    Safe to restart at any time: each digest period is queued once (idempotent) and periods
+    missed while it was down are sent on the next check. Needs [[digests]] or [[alerts]].
+    """
+    import logging
+    from contextlib import nullcontext
+
+    from insight.pipelines.notify import Notifier, start_scheduler
+    from insight.store import Store
+
+    try:
+        cfg = _config(config, set_)
+        if not (cfg.digests or cfg.alerts):
+            raise InsightError("no [[digests]] or [[alerts]] in the config: nothing to schedule")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        with Store(cfg.db_path) as store:
+            notifier = Notifier(cfg, lambda: nullcontext(store))
+            if once:
+                typer.echo(str(notifier.tick()))
+                return
+            typer.echo(f"checking every {cfg.delivery.tick_s:g} s; Ctrl+C to stop")
+            try:
+                start_scheduler(notifier, blocking=True)
+            except (KeyboardInterrupt, SystemExit):
+                typer.echo("stopped")
+    except InsightError as exc:
+        _fail(exc)
+
+
+@app.command()
+def deliveries(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Digest and alert deliveries: sent, pending (next attempt) and failed (with the error)."""
+    from insight.store import Store
+
+    try:
+        with Store(_config(config, set_).db_path) as store:
+            frame = store.deliveries()
+    except InsightError as exc:
+        _fail(exc)
+    columns = ["delivery_id", "status", "attempts", "next_attempt_at", "last_error"]
+    typer.echo(frame[columns].to_string(index=False) if len(frame) else "no deliveries yet")
+
+
 @app.command("demo-data")
 def demo_data(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/demo"),

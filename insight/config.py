@@ -198,6 +198,109 @@ class ValueConfig(_Strict):
         return self.customers > 0 and (self.value_per_promoter > 0 or self.cost_per_detractor > 0)
 
 
+class Scope(_Strict):
+    """Which comments a digest or an alert looks at (all unset = everything)."""
+
+    team: str | None = None
+    agent: str | None = None
+    segment: str | None = None
+    channel: str | None = None
+
+
+class Recipient(_Strict):
+    """Where a message goes: ``email`` (SMTP), ``webhook`` (Slack-compatible JSON) or ``file``."""
+
+    channel: Literal["email", "webhook", "file"] = "email"
+    to: tuple[str, ...] = Field(default=(), description="Email addresses (channel = email).")
+    url: str | None = Field(default=None, description="Webhook URL (channel = webhook).")
+    folder: Path | None = Field(default=None, description="Output folder (channel = file).")
+
+    @model_validator(mode="after")
+    def _target(self) -> Recipient:
+        if self.channel == "email" and not all("@" in a for a in self.to or ("",)):
+            raise ValueError("channel 'email' needs `to` with at least one address")
+        if self.channel == "webhook" and not (self.url or "").startswith(("http://", "https://")):
+            raise ValueError("channel 'webhook' needs `url` starting with http:// or https://")
+        if self.channel == "file" and self.folder is None:
+            raise ValueError("channel 'file' needs `folder`")
+        return self
+
+
+SCHEDULES = {"daily": "0 7 * * *", "weekly": "0 7 * * mon", "monthly": "0 7 1 * *"}
+
+
+class DigestConfig(_Strict):
+    """A scheduled digest: who it is for, when, which comments, where it goes."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    audience: Literal["executive", "manager", "frontline"]
+    schedule: str = Field(
+        default="weekly",
+        description="daily | weekly | monthly or a 5-field cron (minute hour day month weekday); "
+        "each run covers the time since the previous scheduled run.",
+    )
+    scope: Scope = Scope()
+    recipient: Recipient
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(SCHEDULES.get(value, value), timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(
+                f"schedule {value!r}: {exc}; use daily, weekly, monthly or cron"
+            ) from None
+        return value
+
+    @property
+    def cron(self) -> str:
+        return SCHEDULES.get(self.schedule, self.schedule)
+
+
+class AlertConfig(_Strict):
+    """A real-time alert, checked right after every ingest (deduplicated)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    kind: Literal["new_detractor", "nps_below", "emerging_topic"]
+    scope: Scope = Scope()
+    threshold: float = Field(
+        default=6, description="new_detractor: score at or below; nps_below: NPS under this."
+    )
+    window_days: int = Field(default=7, ge=1, le=366)
+    min_comments: int = Field(default=20, ge=1, description="nps_below: scored comments needed.")
+    max_age_days: float = Field(
+        default=2.0,
+        gt=0,
+        description="new_detractor: ignore comments dated longer ago (a backfill is not news).",
+    )
+    recipient: Recipient
+
+
+class DeliveryConfig(_Strict):
+    """SMTP server and retry policy. The SMTP password comes from an environment variable."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password_env: str = Field(
+        default="INSIGHT_SMTP_PASSWORD", description="Name of the variable holding the password."
+    )
+    sender: str = "insight@localhost"
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    backoff_s: float = Field(
+        default=30.0, ge=0, description="First retry delay; doubles each time."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL for links into the page and API."
+    )
+    tick_s: float = Field(default=20.0, gt=0, description="How often the scheduler checks.")
+
+
 class Config(_Strict):
     """The whole run: where data lives, which inputs to read, how each stage behaves."""
 
@@ -213,6 +316,17 @@ class Config(_Strict):
     sentiment: SentimentConfig = SentimentConfig()
     report: ReportConfig = ReportConfig()
     value: ValueConfig = ValueConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    digests: tuple[DigestConfig, ...] = ()
+    alerts: tuple[AlertConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        names = [d.name for d in self.digests] + [a.name for a in self.alerts]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"digest/alert names must be unique; repeated: {repeated}")
+        return self
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -248,6 +362,10 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     report = data.get("report")
     if isinstance(report, dict) and "out_dir" in report:
         report["out_dir"] = join(report["out_dir"])
+    for rule in [*(data.get("digests") or []), *(data.get("alerts") or [])]:
+        recipient = rule.get("recipient") if isinstance(rule, dict) else None
+        if isinstance(recipient, dict) and "folder" in recipient:
+            recipient["folder"] = join(recipient["folder"])
 
 
 def _apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:

@@ -83,6 +83,7 @@ async def tag(body: TagRequest, state: State, principal: Tagging) -> TagResponse
         if body.store:
             with state.db() as store:
                 tagger.persist(outcome, store)
+            state.alert_after_ingest([c.id for c in outcome.comments])
         return outcome
 
     return _response(await state.infer(work))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -22,13 +22,12 @@ from insight.pipelines.components import (
     build_segmenter,
     build_sentiment,
 )
-from insight.pipelines.curation import load_topic_map
-from insight.pipelines.enrich import embed_texts
 from insight.pipelines.ingest import read_source
+from insight.pipelines.notify import Notifier
 from insight.pipelines.prepare import prepare_chunk
 from insight.pipelines.report import build_report, write_report
 from insight.pipelines.topics import FitResult, fit_topics, load_active_model, tag_mentions
-from insight.pipelines.views import load_view
+from insight.pipelines.views import current_view
 from insight.schemas import Comment, Mention, Reject
 from insight.store import Store
 
@@ -96,8 +95,12 @@ def ingest(
     store: Store,
     sources: Sequence[SourceConfig] | None = None,
     progress: bool = True,
+    alerts: bool = True,
 ) -> IngestSummary:
-    """Read, validate, clean, segment and store every source; rejects go to the rejects table."""
+    """Read, validate, clean, segment and store every source; rejects go to the rejects table.
+
+    With ``alerts`` the configured alert rules are checked on the new comments and delivered.
+    """
     sources = list(sources if sources is not None else config.sources)
     if not sources:
         raise IngestError("nothing to ingest: give a file or list [[sources]] in the config")
@@ -119,7 +122,14 @@ def ingest(
             "mentions": summary.mentions,
         },
     )
+    if alerts:
+        notify_after_ingest(config, store, summary.comment_ids)
     return summary
+
+
+def notify_after_ingest(config: Config, store: Store, comment_ids: Sequence[str]) -> None:
+    if config.alerts and comment_ids:
+        Notifier(config, lambda: nullcontext(store)).after_ingest(comment_ids)
 
 
 def fit(
@@ -157,7 +167,7 @@ def tag(
     model_id, model = load_active_model(config, store)
     embedder = embedder or build_embedder(config)
     if persist:
-        summary = ingest(config, store, [source], progress=progress)
+        summary = ingest(config, store, [source], progress=progress, alerts=False)
         mentions = store.mentions(summary.comment_ids)
     else:
         summary = IngestSummary()
@@ -199,23 +209,15 @@ def tag(
             }
         )
         store.save_sentiment(sentiment, config.sentiment.component)
+        notify_after_ingest(config, store, summary.comment_ids)
     return summary, tagged
 
 
 def report(config: Config, store: Store, out_dir: Path | None = None) -> dict[str, Path]:
     """The topic report, with analysts' taxonomy edits applied."""
-    model_id, model = load_active_model(config, store)
-    topic_map = load_topic_map(store, model_id, model)
-    embed = None
-    if topic_map.needs_embeddings:
-        embedder = build_embedder(config)
-
-        def embed(texts: list[str]) -> np.ndarray:
-            return embed_texts(texts, embedder, store)
-
-    view = load_view(store, topic_map, embed)
+    view = current_view(config, store)
     data = build_report(
-        model_id,
+        view.model_id,
         view.comments,
         view.assignments,
         view.topics,

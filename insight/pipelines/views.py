@@ -19,6 +19,7 @@ import pandas as pd
 
 from insight.analytics.scales import NPS_SCALE
 from insight.analytics.value import AdvocacyValue
+from insight.config import Config
 from insight.pipelines.advocacy import (
     PeriodReport,
     Window,
@@ -27,6 +28,10 @@ from insight.pipelines.advocacy import (
     overall_nps,
     topic_impacts,
 )
+from insight.pipelines.components import build_embedder
+from insight.pipelines.curation import load_topic_map
+from insight.pipelines.enrich import embed_texts
+from insight.pipelines.topics import load_active_model
 from insight.schemas import NPSStat, Topic, TopicImpact
 from insight.store import Store
 from insight.taxonomy import TaxonomyError, TopicMap, effective_assignments
@@ -151,6 +156,21 @@ def driver_table(view: View) -> pd.DataFrame:
 
 def overall(view: View) -> NPSStat | None:
     return overall_nps(view.comments)
+
+
+def current_view(config: Config, store: Store) -> View:
+    """The active model's view with every taxonomy edit applied (loads the encoder only when a
+    split needs it)."""
+    model_id, model = load_active_model(config, store)
+    topic_map = load_topic_map(store, model_id, model)
+    embed = None
+    if topic_map.needs_embeddings:
+        embedder = build_embedder(config)
+
+        def embed(texts: list[str]) -> np.ndarray:
+            return embed_texts(texts, embedder, store)
+
+    return load_view(store, topic_map, embed)
 
 
 class ViewCache:

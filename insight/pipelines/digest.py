@@ -1,0 +1,229 @@
+"""Digest content per audience, for one scope and one period, rendered as HTML email + text.
+
+Executive: NPS and its change with CI, the topics that moved it (mix vs rate), emerging topics,
+value at stake, quotes, links. Manager: the team's NPS and change, advocacy triggers (topics
+lifting and dragging the team's NPS), top agents, new detractors to call back. Front-line: the
+person's customers and what their comments said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from insight.analytics.slices import nps_table
+from insight.analytics.value import AdvocacyValue
+from insight.charts import bar_chart_png
+from insight.config import Config, DigestConfig, Scope
+from insight.pipelines import views
+from insight.pipelines.advocacy import UNASSIGNED_LABEL, compare_periods
+from insight.pipelines.views import Filters, View
+
+MAX_TOPICS = 5
+MAX_CALLBACKS = 20
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    chart_png: bytes | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def scoped(view: View, scope: Scope, start: datetime | None, end: datetime | None) -> View:
+    return views.apply_filters(
+        view, Filters(start, end, scope.channel, scope.segment, scope.team, scope.agent)
+    )
+
+
+def _quotes(view: View, topic_id: int, n: int = 3) -> list[str]:
+    _, items = views.verbatims(view, topic_id, 0, 50)
+    seen: list[str] = []
+    for item in items:
+        text = " ".join(str(item["comment"]).split())
+        if text not in seen:
+            seen.append(text if len(text) <= 220 else text[:219] + "…")
+        if len(seen) == n:
+            break
+    return seen
+
+
+def _scope_words(scope: Scope) -> str:
+    parts = [f"{k} {v}" for k, v in scope.model_dump().items() if v]
+    return ", ".join(parts) or "all comments"
+
+
+def _economics(config: Config) -> AdvocacyValue | None:
+    v = config.value
+    return (
+        AdvocacyValue(v.value_per_promoter, v.cost_per_detractor, v.customers)
+        if v.enabled
+        else None
+    )
+
+
+def build_digest(
+    config: Config, digest: DigestConfig, view: View, start: datetime, end: datetime
+) -> Rendered:
+    """Content for ``[start, end)`` compared with the period of equal length before it."""
+    previous = (start - (end - start), start)
+    current = scoped(view, digest.scope, start, end)
+    whole = scoped(view, digest.scope, None, None)
+    change = compare_periods(
+        whole.comments, whole.assignments, whole.topics, previous, (start, end)
+    )
+    overall = views.overall(current)
+    base = config.delivery.public_url.rstrip("/")
+    query = urlencode(
+        {
+            "before_start": f"{previous[0]:%Y-%m-%d}",
+            "before_end": f"{start:%Y-%m-%d}",
+            "after_start": f"{start:%Y-%m-%d}",
+            "after_end": f"{end:%Y-%m-%d}",
+        }
+    )
+    context: dict[str, Any] = {
+        "digest": digest,
+        "audience": digest.audience,
+        "scope": _scope_words(digest.scope),
+        "start": start,
+        "end": end,
+        "comments": len(current.comments),
+        "overall": overall,
+        "change": change.summary if change else None,
+        "links": {"page": f"{base}/ui/", "changes": f"{base}/v1/changes?{query}"},
+        "currency": config.value.currency,
+    }
+    chart: bytes | None = None
+    if digest.audience == "executive":
+        chart = _executive(config, context, current, change)
+    elif digest.audience == "manager":
+        chart = _manager(config, context, current)
+    else:
+        _frontline(context, current)
+    nps_text = "no scored comments" if overall is None else f"NPS {overall.nps:+.0f}"
+    subject = f"{digest.name}: {nps_text}, {start:%d %b}–{end:%d %b %Y} ({context['scope']})"
+    env = _env()
+    return Rendered(
+        subject=subject,
+        text=env.get_template("digest.txt.j2").render(**context),
+        html=env.get_template("digest.html.j2").render(**context, has_chart=chart is not None),
+        chart_png=chart,
+        data={
+            "digest": digest.name,
+            "audience": digest.audience,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "comments": len(current.comments),
+            "nps": None if overall is None else round(overall.nps, 2),
+            "delta": None if change is None else round(change.summary["delta"], 2),
+        },
+    )
+
+
+def _executive(config: Config, context: dict[str, Any], current: View, change: Any) -> bytes | None:
+    movers: list[dict[str, Any]] = []
+    emerging: list[str] = []
+    if change is not None:
+        table = change.topics
+        for row in table.head(MAX_TOPICS).itertuples():
+            movers.append(
+                {
+                    "label": row.label,
+                    "total": row.total,
+                    "mix": row.mix,
+                    "rate": row.rate,
+                    "quotes": _quotes(current, int(row.topic_id)),
+                }
+            )
+        emerging = [str(r.label) for r in table.itertuples() if r.status == "emerging"]
+    impacts = views.topic_overview(
+        current, config.report.min_topic_volume_for_nps, _economics(config)
+    )
+    at_stake = sorted(
+        (r for r in impacts if r.value is not None and r.topic_id >= 0),
+        key=lambda r: -abs(r.value or 0.0),
+    )[:3]
+    context |= {"movers": movers, "emerging": emerging, "at_stake": at_stake}
+    if not movers:
+        return None
+    return bar_chart_png(
+        [m["label"] for m in movers],
+        [m["total"] for m in movers],
+        "Contribution to the NPS change (points)",
+    )
+
+
+def _manager(config: Config, context: dict[str, Any], current: View) -> bytes | None:
+    impacts = [
+        r
+        for r in views.topic_overview(current, 1)
+        if r.impact is not None and r.topic_id >= 0 and r.label != UNASSIGNED_LABEL
+    ]
+    ranked = sorted(impacts, key=lambda r: r.impact or 0.0)
+    drags = [r for r in ranked[:3] if (r.impact or 0) < 0]
+    lifts = [r for r in ranked[::-1][:3] if (r.impact or 0) > 0]
+    agents = nps_table(current.comments, ["agent"])
+    agents = agents[agents["n"] >= 3].sort_values(["nps", "n"], ascending=False).head(3)
+    scores = pd.to_numeric(current.comments["score"], errors="coerce")
+    detractors = current.comments[scores.le(6).fillna(False).to_numpy(dtype=bool)]
+    detractors = detractors.sort_values("created_at", ascending=False).head(MAX_CALLBACKS)
+    context |= {
+        "drags": drags,
+        "lifts": lifts,
+        "agents": [(str(r.agent), float(r.nps), int(r.n)) for r in agents.itertuples()],
+        "callbacks": [_comment_row(r) for r in detractors.itertuples()],
+    }
+    shown = drags + lifts[::-1]
+    if not shown:
+        return None
+    return bar_chart_png(
+        [r.label for r in shown],
+        [r.impact or 0.0 for r in shown],
+        "Impact on the team's NPS (points)",
+    )
+
+
+def _frontline(context: dict[str, Any], current: View) -> None:
+    labels = {t.topic_id: t.label for t in current.topics}
+    topics_of = (
+        current.assignments[current.assignments["topic_id"] >= 0]
+        .groupby("comment_id")["topic_id"]
+        .apply(lambda ids: sorted({labels.get(int(i), "") for i in ids} - {""}))
+        .to_dict()
+    )
+    rows = current.comments.sort_values("created_at", ascending=False)
+    context["customers"] = [
+        _comment_row(r) | {"topics": topics_of.get(r.id, [])} for r in rows.itertuples()
+    ]
+
+
+def _comment_row(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "respondent": r.respondent_id if isinstance(r.respondent_id, str) else None,
+        "score": None if pd.isna(r.score) else int(r.score),
+        "when": None if pd.isna(r.created_at) else f"{r.created_at:%d %b %H:%M}",
+        "text": r.text,
+        "channel": r.channel,
+    }
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("insight", "templates"),
+        autoescape=select_autoescape(["html", "html.j2"], default=False, default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["signed"] = lambda v, d=1: "–" if v is None or np.isnan(v) else f"{v:+.{d}f}"
+    env.filters["money"] = lambda v: "–" if v is None else f"{abs(v):,.0f}"
+    return env
