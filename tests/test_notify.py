@@ -418,3 +418,30 @@ def test_new_detractor_alerts_skip_a_backfill(fitted_demo: Config) -> None:
     assert detractors > 0
     assert fired(max_age_days=2) == 0
     assert fired(max_age_days=365) == detractors
+
+
+def test_service_runs_the_scheduler_and_the_cli_agrees(fitted_demo: Config, tmp_path: Path) -> None:
+    """APScheduler inside `insight serve` sends due digests; `insight schedule --once` then finds
+    nothing left to send (same outbox, idempotent)."""
+    from typer.testing import CliRunner
+
+    from insight.cli import app as cli
+
+    outbox = tmp_path / "outbox"
+    _, path = _config(fitted_demo, tmp_path)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\n[delivery]\ntick_s = 1\n\n[[digests]]\nname = "exec"\naudience = "executive"\n'
+            f'schedule = "daily"\nrecipient = {{ channel = "file", folder = "{outbox}" }}\n'
+        )
+    with TestClient(create_app(Settings(config=path, preload_models=False))) as client:
+        deadline = time.monotonic() + 60
+        while not list(outbox.glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        listed = client.get("/v1/digests", headers=ADMIN).json()
+    assert len(list(outbox.glob("*.eml"))) == 1
+    assert [d["status"] for d in listed] == ["sent"] and listed[0]["rule"] == "exec"
+    result = CliRunner().invoke(cli, ["schedule", "--once", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "queued=0, sent=0" in result.output
+    assert len(list(outbox.glob("*.eml"))) == 1
