@@ -151,6 +151,13 @@ class TopicsConfig(_Strict):
     )
     tag_neighbors: int = Field(default=15, ge=1)
     max_index_size: int = Field(default=50_000, ge=100)
+    fit_sample: int = Field(
+        default=60_000,
+        ge=100,
+        description="Fit on at most this many mentions (seeded sample); the rest are assigned by "
+        "the saved model's tagger, in chunks, so time and memory stay bounded at millions.",
+    )
+    assign_chunk: int = Field(default=20_000, ge=100, description="Mentions per assignment chunk.")
 
     @field_validator("component")
     @classmethod

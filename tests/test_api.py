@@ -330,3 +330,26 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     for path in ("/v1/tag", "/v1/topics", "/v1/topics/{topic_id}", "/v1/changes", "/v1/drivers"):
         assert path in paths
     assert client.get("/docs").status_code == 200
+
+
+def test_verbatims_with_empty_metadata(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    """Once some comments have a segment, the others' empty one comes back as null, not a 500
+    (found by the schemathesis run: pandas reads such a column with NaN for missing)."""
+    stored = client.post(
+        "/v1/tag",
+        json={
+            "comments": [
+                {"id": "seg-1", "text": "The delivery was late again", "segment": "SME"},
+                {"id": "bare-1", "text": "The delivery was late again!", "score": 3},
+            ],
+            "store": True,
+        },
+        headers=keys["tool"],
+    )
+    assert stored.json()["kept"] == 2
+    topics = client.get("/v1/topics", headers=keys["analyst"]).json()["topics"]
+    for topic in topics:
+        response = client.get(f"/v1/topics/{topic['topic_id']}?limit=200", headers=keys["analyst"])
+        assert response.status_code == 200, response.text
+        for item in response.json()["verbatims"]:
+            assert item["segment"] is None or isinstance(item["segment"], str)

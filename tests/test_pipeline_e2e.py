@@ -116,3 +116,31 @@ def test_report_is_readable(fitted_run: tuple) -> None:
     assert "## What changed: before 2026-10-01 vs from 2026-10-01" in markdown
     assert "## Key drivers" in markdown and 'id="delta-nps"' in html
     assert "value at stake £" in markdown  # the demo config sets the economics
+
+
+def test_fit_on_a_sample_assigns_every_mention(
+    fitted_demo: object, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    """The scale path: cluster a seeded sample, assign the rest in chunks; nothing left out."""
+    import shutil
+
+    from insight.config import Config
+
+    assert isinstance(fitted_demo, Config)
+    db = tmp_path / "sample.duckdb"
+    shutil.copy(fitted_demo.db_path, db)
+    data = fitted_demo.model_dump()
+    data["db_path"] = db
+    data["topics"] |= {"fit_sample": 500, "assign_chunk": 300}
+    config = Config.model_validate(data)
+    with Store(db) as store:
+        result = run.fit(config, store, embedder=embedder, progress=False)
+        rows = store.assignments(result.model_id)
+        mentions = store.count("mentions")
+        sentiment = store.count("mention_sentiment")
+    assert len(rows) == mentions == result.mentions > 500
+    assert rows["origin"].value_counts().to_dict() == {"fit": 500, "assign": mentions - 500}
+    assert sentiment == mentions
+    assert result.tag_agreement > 0.9
+    assigned = rows[rows["origin"] == "assign"]
+    assert assigned["topic_id"].nunique() >= 0.6 * result.topics  # the rest spread over topics

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -120,6 +121,20 @@ def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
     )
 
 
+def _timed(component: Any, method: str, stage: str, seconds: dict[str, float]) -> None:
+    """Record the wall time of ``component.method`` calls under ``stage`` (per-stage benchmark)."""
+    original = getattr(component, method)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    setattr(component, method, wrapper)
+
+
 @dataclass
 class TopicModel:
     """Parameters only in the constructor; fitted state ends in ``_`` (scikit-learn style)."""
@@ -143,6 +158,7 @@ class TopicModel:
     index_labels_: np.ndarray | None = field(default=None, init=False, repr=False)
     meta_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     index32_: np.ndarray | None = field(default=None, init=False, repr=False)
+    seconds_: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if not k.endswith("_")}
@@ -167,7 +183,11 @@ class TopicModel:
         if len(texts) < 20:
             raise ValueError(f"need at least 20 mentions to fit topics, got {len(texts)}")
         embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
+        self.seconds_ = {}
+        started = time.perf_counter()
         raw_labels, keywords = self._cluster(texts, embeddings, embed)
+        clustered = sum(self.seconds_.values())
+        self.seconds_["label"] = time.perf_counter() - started - clustered
         topic_ids = sorted(t for t in set(raw_labels.tolist()) if t != OUTLIER)
         centroids = (
             np.stack([embeddings[raw_labels == t].mean(axis=0) for t in topic_ids])
@@ -221,13 +241,16 @@ class TopicModel:
         from umap import UMAP
 
         size = self._min_size(len(texts))
+        started = time.perf_counter()
+        knn = exact_knn(embeddings, self.umap_neighbors)
+        self.seconds_["knn"] = time.perf_counter() - started
         umap_model = UMAP(
             n_neighbors=self.umap_neighbors,
             n_components=self.umap_components,
             min_dist=0.0,
             metric="cosine",
             random_state=self.seed,
-            precomputed_knn=(*exact_knn(embeddings, self.umap_neighbors), None),
+            precomputed_knn=(*knn, None),
         )
         hdbscan_model = HDBSCAN(
             min_cluster_size=size,
@@ -266,6 +289,8 @@ class TopicModel:
             verbose=False,
         )
         docs = [PLACEHOLDER.sub(" ", t) for t in texts]
+        _timed(umap_model, "fit", "reduce", self.seconds_)
+        _timed(hdbscan_model, "fit", "cluster", self.seconds_)
         with warnings.catch_warnings():
             # A fixed random_state makes UMAP single-threaded; that is the price of determinism.
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)

@@ -60,7 +60,9 @@ def build_sentiment(config: Config) -> SentimentModel:
 
 
 def build_topic_model(config: Config) -> TopicModel:
-    params = config.topics.model_dump(exclude={"component", "n_quotes"})
+    params = config.topics.model_dump(
+        exclude={"component", "n_quotes", "fit_sample", "assign_chunk"}
+    )
     factory = resolve("topic_model", config.topics.component)
     model: TopicModel = factory(n_quotes=config.topics.n_quotes, seed=config.seed, **params)
     return model

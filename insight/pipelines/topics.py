@@ -48,24 +48,31 @@ def _model_id(model: TopicModel, mention_ids: list[str]) -> str:
 def fit_topics(
     config: Config, store: Store, embedder: MiniLMEmbedder, progress: bool = False
 ) -> FitResult:
-    """Fit on every stored mention, persist, then check that tagging reproduces the fit."""
+    """Fit on (a seeded sample of) the stored mentions, persist, assign the rest, score sentiment.
+
+    Up to ``topics.fit_sample`` mentions are clustered; any others are assigned by the saved
+    model's tagger chunk by chunk (``assign_chunk``), so memory is bounded by the sample and one
+    chunk, not by the corpus. The reloaded model must reproduce the fit on the sample.
+    """
     started = time.perf_counter()
     mentions = store.mentions()
     if mentions.empty:
         raise NotFittedError("no mentions stored yet; run `insight ingest <file>` first")
-    comments = store.comments().set_index("id")["text"]
-    texts = mentions["text"].tolist()
-    embeddings = embed_texts(
-        texts, embedder, store if config.embed.cache else None, progress=progress
-    )
+    cache = store if config.embed.cache else None
+    sample = _fit_sample(len(mentions), config.topics.fit_sample, config.seed)
+    fitted = mentions.iloc[sample].reset_index(drop=True)
+    texts = fitted["text"].tolist()
+    comments = store.comments(sorted(set(fitted["comment_id"]))).set_index("id")["text"]
+    embeddings = embed_texts(texts, embedder, cache, progress=progress)
     model = build_topic_model(config)
     model.fit(
         texts,
         embeddings,
-        quotes_from=comments.loc[mentions["comment_id"]].tolist(),
+        quotes_from=comments.loc[fitted["comment_id"]].tolist(),
         embed=embedder.encode,
     )
     model.meta_["embedder"] = embedder.model_id
+    model.meta_["fit_sample"] = len(fitted)
     model_id = _model_id(model, mentions["id"].tolist())
     folder = model.save(model_dir(config, model_id))
 
@@ -73,27 +80,59 @@ def fit_topics(
     store.save_topics(model_id, model.topics_)
     store.save_assignments(
         model_id,
-        pd.DataFrame({"mention_id": mentions["id"], "topic_id": model.labels_, "confidence": 1.0}),
+        pd.DataFrame({"mention_id": fitted["id"], "topic_id": model.labels_, "confidence": 1.0}),
         "fit",
     )
-    store.set_setting(ACTIVE_MODEL_KEY, model_id)
-    scored = score_mentions(build_sentiment(config), texts, embeddings)
-    scored.insert(0, "mention_id", mentions["id"].to_numpy())
-    store.save_sentiment(scored, config.sentiment.component)
+    sentiment = build_sentiment(config)
+    _save_sentiment(store, config, sentiment, fitted["id"], texts, embeddings)
 
     # The saved model, reloaded from disk, must agree with the fit's own assignments.
     reloaded = TopicModel.load(folder)
     tagged, _ = reloaded.transform(embeddings)
     agreement = float(np.mean(tagged == model.labels_))
+    rest = np.setdiff1d(np.arange(len(mentions)), sample)
+    step = config.topics.assign_chunk
+    for start in range(0, len(rest), step):
+        chunk = mentions.iloc[rest[start : start + step]]
+        chunk_texts = chunk["text"].tolist()
+        vectors = embed_texts(chunk_texts, embedder, cache, progress=progress)
+        labels, confidence = reloaded.transform(vectors)
+        store.save_assignments(
+            model_id,
+            pd.DataFrame({"mention_id": chunk["id"], "topic_id": labels, "confidence": confidence}),
+            "assign",
+        )
+        _save_sentiment(store, config, sentiment, chunk["id"], chunk_texts, vectors)
+    store.set_setting(ACTIVE_MODEL_KEY, model_id)
     return FitResult(
         model_id,
         folder,
-        len(texts),
+        len(mentions),
         len(model.topics_),
         float(model.meta_["outlier_share"]),
         agreement,
         time.perf_counter() - started,
     )
+
+
+def _fit_sample(n: int, limit: int, seed: int) -> np.ndarray:
+    """Sorted row indexes to fit on: all of them, or a seeded random ``limit`` of them."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def _save_sentiment(
+    store: Store,
+    config: Config,
+    model: SentimentModel,
+    mention_ids: pd.Series,
+    texts: list[str],
+    embeddings: np.ndarray,
+) -> None:
+    scored = score_mentions(model, texts, embeddings)
+    scored.insert(0, "mention_id", mention_ids.to_numpy())
+    store.save_sentiment(scored, config.sentiment.component)
 
 
 def active_model_id(store: Store) -> str:

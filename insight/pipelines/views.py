@@ -137,13 +137,18 @@ def verbatims(
             "comment": r.text_comment,
             "score": None if pd.isna(r.score) else int(r.score),
             "created_at": None if pd.isna(r.created_at) else r.created_at.isoformat(),
-            "channel": r.channel,
-            "segment": r.segment,
-            "sentiment": r.sentiment,
+            "channel": _text(r.channel),
+            "segment": _text(r.segment),
+            "sentiment": _text(r.sentiment),
         }
         for r in page.itertuples()
     ]
     return len(joined), items
+
+
+def _text(value: Any) -> str | None:
+    """A stored text field, or None where the column is empty (NaN/None in pandas)."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def changes(view: View, before: Window, after: Window) -> PeriodReport | None:
