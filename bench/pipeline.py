@@ -102,7 +102,7 @@ def _bertopic(queue: Any) -> None:
 
         setattr(component, method, wrapper)
 
-    timed(model.embedding_model, "embed", "embed")
+    timed(model.embedding_model, "encode", "embed")  # BERTopic wraps it; encode does the work
     timed(model.umap_model, "fit", "reduce")
     timed(model.hdbscan_model, "fit", "cluster")
     started = time.perf_counter()
@@ -122,7 +122,15 @@ def _run(target: Any, *args: Any) -> tuple[str, dict[str, float], dict[str, floa
     queue = context.Queue()
     process = context.Process(target=target, args=(*args, queue))
     process.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Exception:  # queue.Empty: still running, or died without a result
+            if not process.is_alive():
+                raise SystemExit(
+                    f"{target.__name__} failed (exit code {process.exitcode})"
+                ) from None
     process.join()
     return result  # type: ignore[no-any-return]
 

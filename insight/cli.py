@@ -353,6 +353,34 @@ def keys_revoke(
     typer.echo(f"revoked {key_id}")
 
 
+@app.command("tag-distributed")
+def tag_distributed(
+    source: Annotated[
+        Path, typer.Argument(help="Parquet file or folder with id and text columns.")
+    ],
+    out: Annotated[Path, typer.Argument(help="Output folder for Parquet files.")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    workers: Annotated[int, typer.Option(help="Tagging actors (each loads the models).")] = 2,
+    batch_size: Annotated[int, typer.Option(help="Rows per batch.")] = 512,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address ('auto' on a cluster node).")
+    ] = None,
+) -> None:
+    """Tag a Parquet dataset on Ray (local, or a cluster with --address); never refits."""
+    from insight.pipelines.distributed import model_spec, tag_parquet
+    from insight.store import Store
+
+    try:
+        cfg = _config(config, set_)
+        with Store(cfg.db_path, read_only=True) as store:
+            spec = model_spec(cfg, store)
+        rows = tag_parquet(spec, source, out, workers, batch_size, address)
+    except InsightError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {rows} rows (mentions + rejects) to {out}")
+
+
 @app.command()
 def schedule(
     config: ConfigOpt = None,

@@ -108,6 +108,10 @@ class Tagger:
             self.topic_map = load_topic_map(store, self.model_id, self.model)
             self._key = key
 
+    def use(self, model_id: str, model: TopicModel, topic_map: TopicMap) -> None:
+        """Serve a given model and taxonomy (a worker without database access)."""
+        self.model_id, self.model, self.topic_map = model_id, model, topic_map
+
     def tag(
         self, records: Sequence[dict[str, Any]], stored_ids: set[str] | frozenset[str] = frozenset()
     ) -> TagOutcome:

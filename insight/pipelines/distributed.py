@@ -1,0 +1,165 @@
+"""Batch tagging on a Ray cluster (Ray Data): Parquet in, Parquet out, same results as one machine.
+
+The driver reads the active model id and the taxonomy edits from the database once; each Ray
+actor loads the saved model (JSON + npz) and the encoder itself and runs the same ``Tagger`` as
+the API, on batches of rows. No worker touches the database. Output: one row per mention
+(``comment_id``, ``position``, ``text``, ``topic_id``, ``label``, ``confidence``, ``sentiment``,
+``p_positive``) plus one row per rejected input row (``reject_reason`` set, mention fields
+empty), so rows in = comments kept + rows rejected can be checked from the output alone.
+
+Local (tests, a laptop): ``ray.init()`` starts a local cluster. A real cluster: ``ray start
+--head`` on one node, ``ray start --address=<head>:6379`` on the others, then
+``insight tag-distributed in.parquet out/ --address auto`` from a node of the cluster (every node
+needs this project installed and the artifacts folder at the same path, e.g. shared storage).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from insight.config import Config
+from insight.errors import IngestError
+from insight.models.topic_model import TopicModel
+from insight.pipelines.tagging import Tagger, serve_small_batches
+from insight.pipelines.topics import active_model_id, model_dir
+from insight.store import Store
+from insight.taxonomy import build_topic_map
+
+OUTPUT_COLUMNS = {
+    "comment_id": "string",
+    "position": "Int64",
+    "text": "string",
+    "start": "Int64",
+    "end": "Int64",
+    "topic_id": "Int64",
+    "label": "string",
+    "confidence": "float64",
+    "sentiment": "string",
+    "p_positive": "float64",
+    "reject_index": "Int64",
+    "reject_reason": "string",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a worker needs to tag exactly like the service: config, model id, taxonomy edits."""
+
+    config: dict[str, Any]
+    model_id: str
+    edits: list[tuple[int, str, dict[str, Any]]]
+
+
+def model_spec(config: Config, store: Store) -> ModelSpec:
+    edits = [(e[0], e[1], e[2]) for e in store.taxonomy_edits()]
+    return ModelSpec(config.model_dump(mode="json"), active_model_id(store), edits)
+
+
+def build_tagger(spec: ModelSpec) -> Tagger:
+    config = Config.model_validate(spec.config)
+    model = TopicModel.load(model_dir(config, spec.model_id))
+    centroids = model.centroids_ if model.centroids_ is not None else None
+    assert centroids is not None
+    tagger = Tagger(config)
+    tagger.use(
+        spec.model_id, model, build_topic_map(spec.model_id, model.topics_, centroids, spec.edits)
+    )
+    return tagger
+
+
+def tag_frame(tagger: Tagger, batch: pd.DataFrame) -> pd.DataFrame:
+    """Tag one batch of input rows; mentions and rejects in the output schema."""
+    records = [
+        {k: (None if _missing(v) else v) for k, v in row.items()}
+        for row in batch.to_dict("records")
+    ]
+    outcome = tagger.tag(records)
+    mentions = outcome.mentions.drop(columns=["mention_id"]).assign(
+        reject_index=pd.NA, reject_reason=pd.NA
+    )
+    ids = [str(r.get("id")) for r in records]
+    rejects = pd.DataFrame(
+        {
+            "comment_id": [
+                ids[r.row_number] if r.row_number >= 0 else None for r in outcome.rejects
+            ],
+            "reject_index": [r.row_number for r in outcome.rejects],
+            "reject_reason": [r.reason for r in outcome.rejects],
+        }
+    )
+    out = pd.concat([mentions, rejects], ignore_index=True)
+    return out.reindex(columns=list(OUTPUT_COLUMNS)).astype(OUTPUT_COLUMNS)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class _TagActor:
+    """A Ray actor: loads the models once, then tags batch after batch."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        serve_small_batches()
+        self.tagger = build_tagger(spec)
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        return tag_frame(self.tagger, batch)
+
+
+def tag_parquet(
+    spec: ModelSpec,
+    source: Path,
+    out_dir: Path,
+    workers: int = 2,
+    batch_size: int = 512,
+    address: str | None = None,
+) -> int:
+    """Tag every row of ``source`` (a Parquet file or folder) into Parquet files under ``out_dir``.
+
+    Returns the number of output rows. Input needs an ``id`` and a ``text`` column (ids make the
+    output joinable and the result independent of how rows are split across workers).
+    """
+    import pyarrow.parquet as pq
+    import ray
+
+    if not source.exists():
+        raise IngestError(f"input not found: {source}")
+    columns = pq.read_schema(next(source.glob("*.parquet")) if source.is_dir() else source).names
+    missing = {"id", "text"} - set(columns)
+    if missing:
+        raise IngestError(
+            f"{source}: distributed tagging needs columns id and text; missing {sorted(missing)}"
+        )
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+        )
+    try:
+        dataset = ray.data.read_parquet(str(source))
+        tagged = dataset.map_batches(
+            _TagActor,
+            fn_constructor_args=(spec,),
+            batch_size=batch_size,
+            batch_format="pandas",
+            concurrency=workers,
+            # Half a CPU each, so reading and writing tasks can still be scheduled on a
+            # small node (whole-CPU actors on a 2-core machine leave none and the job stalls).
+            num_cpus=0.5,
+        )
+        tagged.write_parquet(str(out_dir))
+    finally:
+        if started_here:
+            ray.shutdown()
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in out_dir.glob("*.parquet"))
