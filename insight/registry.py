@@ -14,7 +14,7 @@ _REGISTRY: dict[str, dict[str, Callable[..., Any]]] = {}
 #: Component kinds and the names the config accepts for each.  Names are declared here, as data,
 #: so a config can be validated without importing heavy model code.
 KNOWN_COMPONENTS: dict[str, tuple[str, ...]] = {
-    "embedder": ("insight.minilm.v1",),
+    "embedder": ("insight.minilm.v1", "insight.minilm_onnx.v1", "insight.minilm_onnx_int8.v1"),
     "segmenter": ("insight.clauses.v1", "insight.sentences.v1", "insight.whole.v1"),
     "topic_model": ("insight.bertopic.v1",),
     "sentiment": ("insight.sentiment_head.v1", "insight.vader.v1", "insight.finetuned.v1"),

@@ -7,6 +7,7 @@ import functools
 # Importing the modules registers their components.
 import insight.models.embedder as _embedder
 import insight.models.finetuned as _finetuned
+import insight.models.onnx_embedder as _onnx_embedder
 import insight.models.sentiment as _sentiment
 import insight.models.topic_model as _topic_model
 import insight.pipelines.segment as _segment
@@ -25,7 +26,7 @@ __all__ = [
     "build_sentiment",
     "build_topic_model",
 ]
-_REGISTERED = (_embedder, _finetuned, _sentiment, _topic_model, _segment)
+_REGISTERED = (_embedder, _onnx_embedder, _finetuned, _sentiment, _topic_model, _segment)
 
 
 def build_embedder(config: Config) -> MiniLMEmbedder:
