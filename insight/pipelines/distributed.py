@@ -110,8 +110,15 @@ class _TagActor:
         serve_small_batches()
         self.tagger = build_tagger(spec)
 
-    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        return tag_frame(self.tagger, batch)
+    def __call__(self, batch: pd.DataFrame) -> Any:
+        import pyarrow as pa
+
+        # an explicit schema: a batch with no rejects must not write its reject columns as "null"
+        kinds = {"string": pa.string(), "Int64": pa.int64(), "float64": pa.float64()}
+        schema = pa.schema([(name, kinds[kind]) for name, kind in OUTPUT_COLUMNS.items()])
+        return pa.Table.from_pandas(
+            tag_frame(self.tagger, batch), schema=schema, preserve_index=False
+        )
 
 
 def tag_parquet(
@@ -147,7 +154,8 @@ def tag_parquet(
             log_to_driver=False,
         )
     try:
-        dataset = ray.data.read_parquet(str(source))
+        # at least two blocks per worker, so every actor gets work even from one small file
+        dataset = ray.data.read_parquet(str(source)).repartition(2 * workers)
         tagged = dataset.map_batches(
             _TagActor,
             fn_constructor_args=(spec,),
