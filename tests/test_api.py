@@ -353,3 +353,44 @@ def test_verbatims_with_empty_metadata(client: TestClient, keys: dict[str, dict[
         assert response.status_code == 200, response.text
         for item in response.json()["verbatims"]:
             assert item["segment"] is None or isinstance(item["segment"], str)
+
+
+def test_taxonomy_edit_and_undo(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    headers = keys["analyst"]
+    before = {
+        t["topic_id"]: t["label"]
+        for t in client.get("/v1/topics", headers=headers).json()["topics"]
+    }
+    target = next(t for t in before if t >= 0)
+    edited = client.post(
+        f"/v1/topics/{target}/rename", json={"label": "Courier delays"}, headers=headers
+    )
+    edit = edited.json()["edits"][-1]
+    assert edit["kind"] == "rename" and "Courier delays" in edit["summary"]
+    after = {
+        t["topic_id"]: t["label"]
+        for t in client.get("/v1/topics", headers=headers).json()["topics"]
+    }
+    assert after[target] == "Courier delays"
+    undone = client.delete(f"/v1/taxonomy/edits/{edit['edit_id']}", headers=headers)
+    assert undone.status_code == 200 and edit["edit_id"] not in [
+        e["edit_id"] for e in undone.json()["edits"]
+    ]
+    restored = {
+        t["topic_id"]: t["label"]
+        for t in client.get("/v1/topics", headers=headers).json()["topics"]
+    }
+    assert restored[target] == before[target]
+    _error(
+        client.delete(f"/v1/taxonomy/edits/{edit['edit_id']}", headers=headers), 404, "not_found"
+    )
+    _error(
+        client.post(f"/v1/topics/{target}/rename", json={"label": ""}, headers=headers),
+        422,
+        "invalid_request",
+    )
+    _error(
+        client.post("/v1/topics/99999/pin", json={"pinned": True}, headers=headers),
+        422,
+        "invalid_request",
+    )
