@@ -83,6 +83,7 @@ def _bertopic(queue: Any) -> None:
     from bertopic import BERTopic
 
     from insight.models.embedder import MiniLMEmbedder
+    from insight.models.topic_model import time_calls
 
     texts, labels, n_test = _banking()
     encoder = MiniLMEmbedder()
@@ -90,21 +91,9 @@ def _bertopic(queue: Any) -> None:
     model = BERTopic(embedding_model=encoder._load())  # its defaults for everything else
     seconds: dict[str, float] = {}
 
-    def timed(component: Any, method: str, stage: str) -> None:
-        original = getattr(component, method)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            begin = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - begin
-
-        setattr(component, method, wrapper)
-
-    timed(model.embedding_model, "encode", "embed")  # BERTopic wraps it; encode does the work
-    timed(model.umap_model, "fit", "reduce")
-    timed(model.hdbscan_model, "fit", "cluster")
+    time_calls(model.embedding_model, "encode", "embed", seconds)  # BERTopic calls encode
+    time_calls(model.umap_model, "fit", "reduce", seconds)
+    time_calls(model.hdbscan_model, "fit", "cluster", seconds)
     started = time.perf_counter()
     found, _ = model.fit_transform(texts)
     total = time.perf_counter() - started

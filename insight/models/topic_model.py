@@ -121,7 +121,7 @@ def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
     )
 
 
-def _timed(component: Any, method: str, stage: str, seconds: dict[str, float]) -> None:
+def time_calls(component: Any, method: str, stage: str, seconds: dict[str, float]) -> None:
     """Record the wall time of ``component.method`` calls under ``stage`` (per-stage benchmark)."""
     original = getattr(component, method)
 
@@ -289,8 +289,8 @@ class TopicModel:
             verbose=False,
         )
         docs = [PLACEHOLDER.sub(" ", t) for t in texts]
-        _timed(umap_model, "fit", "reduce", self.seconds_)
-        _timed(hdbscan_model, "fit", "cluster", self.seconds_)
+        time_calls(umap_model, "fit", "reduce", self.seconds_)
+        time_calls(hdbscan_model, "fit", "cluster", self.seconds_)
         with warnings.catch_warnings():
             # A fixed random_state makes UMAP single-threaded; that is the price of determinism.
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
