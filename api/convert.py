@@ -54,7 +54,8 @@ def topic_out(row: TopicImpact, view: View) -> TopicOut:
     )
 
 
-def _moment(value: date | None) -> datetime | None:
+def at_midnight(value: date | None) -> datetime | None:
+    """A query date as the datetime it starts at (datetimes pass through)."""
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value, time.min)
@@ -71,5 +72,5 @@ def filters(
     sentiment: SentimentLabel | None = None,
 ) -> Filters:
     return Filters(
-        _moment(start), _moment(end), channel, segment, team, agent, score_group, sentiment
+        at_midnight(start), at_midnight(end), channel, segment, team, agent, score_group, sentiment
     )

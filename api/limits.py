@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import envelope
 
 
 class _TooLarge(HTTPException):
@@ -30,10 +29,10 @@ class BodySizeLimit:
             try:
                 too_big = int(declared) > self.max_bytes
             except ValueError:
-                await self._reject(send, 400, "bad_request", "Content-Length is not a number")
+                await envelope(400, "Content-Length is not a number")(scope, receive, send)
                 return
             if too_big:
-                await self._reject(send, 413, "payload_too_large", self._message())
+                await envelope(413, self._message())(scope, receive, send)
                 return
         seen = 0
         started = False
@@ -57,25 +56,7 @@ class BodySizeLimit:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
             if not started:
-                await self._reject(send, 413, "payload_too_large", self._message())
+                await envelope(413, self._message())(scope, receive, send)
 
     def _message(self) -> str:
         return f"request body exceeds the {self.max_bytes:,}-byte limit; send smaller batches"
-
-    @staticmethod
-    async def _reject(send: Send, status: int, code: str, message: str) -> None:
-        body: dict[str, Any] = {
-            "error": {"status": status, "code": code, "message": message, "details": None}
-        }
-        payload = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})

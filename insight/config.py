@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from insight.analytics.value import AdvocacyValue
 from insight.errors import ConfigError
 from insight.registry import check_name
 
@@ -204,6 +205,12 @@ class ValueConfig(_Strict):
     def enabled(self) -> bool:
         return self.customers > 0 and (self.value_per_promoter > 0 or self.cost_per_detractor > 0)
 
+    def economics(self) -> AdvocacyValue | None:
+        """The money model for reports, digests and the API; None when not configured."""
+        if not self.enabled:
+            return None
+        return AdvocacyValue(self.value_per_promoter, self.cost_per_detractor, self.customers)
+
 
 class Scope(_Strict):
     """Which comments a digest or an alert looks at (all unset = everything)."""
@@ -212,6 +219,11 @@ class Scope(_Strict):
     agent: str | None = None
     segment: str | None = None
     channel: str | None = None
+
+    def describe(self) -> str:
+        """How messages name the scope: "team North, agent Emily" or "all comments"."""
+        parts = [f"{k} {v}" for k, v in self.model_dump().items() if v]
+        return ", ".join(parts) or "all comments"
 
 
 class Recipient(_Strict):

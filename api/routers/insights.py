@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
-from api.convert import filters, finite, nps_out, topic_out
+from api.convert import at_midnight, filters, finite, nps_out, topic_out
 from api.errors import NotFound
 from api.schemas import (
     ChangeRow,
@@ -23,7 +23,6 @@ from api.schemas import (
 )
 from api.security import DetailReader, State, SummaryReader
 from api.state import AppState
-from insight.analytics.value import AdvocacyValue
 from insight.errors import InsightError
 from insight.pipelines import views
 from insight.pipelines.views import Filters, View
@@ -32,16 +31,9 @@ router = APIRouter(prefix="/v1", tags=["insights"])
 FilterParams = Annotated[Filters, Depends(filters)]
 
 
-def _economics(state: AppState) -> AdvocacyValue | None:
-    value = state.config.value
-    if not value.enabled:
-        return None
-    return AdvocacyValue(value.value_per_promoter, value.cost_per_detractor, value.customers)
-
-
 def _topics(state: AppState, view: View) -> list[TopicOut]:
     min_volume = state.config.report.min_topic_volume_for_nps
-    rows = views.topic_overview(view, min_volume, _economics(state))
+    rows = views.topic_overview(view, min_volume, state.config.value.economics())
     return [topic_out(r, view) for r in rows]
 
 
@@ -126,10 +118,6 @@ async def topic_detail(
     )
 
 
-def _at(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, time.min)
-
-
 @router.get("/changes", response_model=ChangesResponse)
 async def changes(
     state: State,
@@ -149,7 +137,9 @@ async def changes(
     view = await _view(state, Filters(channel=channel, segment=segment))
     try:
         report = views.changes(
-            view, (_at(before_start), _at(before_end)), (_at(after_start), _at(after_end))
+            view,
+            (at_midnight(before_start), at_midnight(before_end)),
+            (at_midnight(after_start), at_midnight(after_end)),
         )
     except ValueError as exc:
         raise InsightError(str(exc)) from None

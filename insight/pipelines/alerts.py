@@ -21,7 +21,7 @@ from insight.analytics.impact import membership
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.scales import NPS_SCALE
 from insight.config import AlertConfig, Config, Scope
-from insight.pipelines.views import Filters, View, apply_filters
+from insight.pipelines.views import Filters, View, apply_filters, comment_mask
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,7 @@ class AlertEvent:
 
 
 def _in_scope(comments: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    keep = pd.Series(True, index=comments.index)
-    for column, wanted in scope.model_dump().items():
-        if wanted is not None:
-            keep &= comments[column].eq(wanted).fillna(False)
-    return comments[keep.to_numpy(dtype=bool)]
-
-
-def _scope_words(scope: Scope) -> str:
-    return ", ".join(f"{k} {v}" for k, v in scope.model_dump().items() if v) or "all comments"
+    return comments[comment_mask(comments, Filters.for_scope(scope))]
 
 
 def evaluate(
@@ -81,7 +73,7 @@ def _new_detractors(rule: AlertConfig, fresh: pd.DataFrame, now: datetime) -> li
             AlertEvent(
                 rule,
                 str(r.id),
-                f"{rule.name}: new detractor (score {int(r.score)}) — {_scope_words(rule.scope)}",
+                f"{rule.name}: new detractor (score {int(r.score)}) — {rule.scope.describe()}",
                 f'Score {int(r.score)} from {who} via {r.channel}:\n"{r.text}"\n'
                 f"Team {r.team or '–'}, agent {r.agent or '–'}, comment id {r.id}.",
                 {"comment_id": r.id, "score": int(r.score), "respondent_id": who},
@@ -101,7 +93,7 @@ def _nps_below(rule: AlertConfig, scoped: pd.DataFrame, end: datetime) -> list[A
             rule,
             f"{end:%Y-%m-%d}",
             f"{rule.name}: NPS {stat.nps:+.0f} is under {rule.threshold:+.0f} — "
-            f"{_scope_words(rule.scope)}",
+            f"{rule.scope.describe()}",
             f"NPS over the {rule.window_days} days to {end:%d %b %Y}: {stat.nps:+.1f} "
             f"(95% CI {stat.ci_low:+.1f} to {stat.ci_high:+.1f}, n={stat.n}); "
             f"threshold {rule.threshold:+.0f}.",
@@ -113,23 +105,8 @@ def _nps_below(rule: AlertConfig, scoped: pd.DataFrame, end: datetime) -> list[A
 def _emerging(rule: AlertConfig, view: View, end: datetime) -> list[AlertEvent]:
     scope = rule.scope
     width = timedelta(days=rule.window_days)
-    recent = apply_filters(
-        view,
-        Filters(
-            end - width,
-            end + timedelta(seconds=1),
-            scope.channel,
-            scope.segment,
-            scope.team,
-            scope.agent,
-        ),
-    )
-    before = apply_filters(
-        view,
-        Filters(
-            end - 5 * width, end - width, scope.channel, scope.segment, scope.team, scope.agent
-        ),
-    )
+    recent = apply_filters(view, Filters.for_scope(scope, end - width, end + timedelta(seconds=1)))
+    before = apply_filters(view, Filters.for_scope(scope, end - 5 * width, end - width))
     if recent.comments.empty or before.comments.empty:
         return []
     known = view.assignments[view.assignments["topic_id"] >= 0]
@@ -152,7 +129,7 @@ def _emerging(rule: AlertConfig, view: View, end: datetime) -> list[AlertEvent]:
             AlertEvent(
                 rule,
                 f"{int(r.topic_id)}:{week}",
-                f"{rule.name}: emerging topic “{label}” — {_scope_words(scope)}",
+                f"{rule.name}: emerging topic “{label}” — {scope.describe()}",
                 f"“{label}” is rising: {int(counts['recent'][r.topic_id])} comments in the "
                 f"{rule.window_days} days to {end:%d %b %Y} out of {len(recent.comments)} "
                 f"(q = {r.q_emerging:.3g}).",

@@ -18,7 +18,6 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from insight.analytics.slices import nps_table
-from insight.analytics.value import AdvocacyValue
 from insight.charts import bar_chart_png
 from insight.config import Config, DigestConfig, Scope
 from insight.pipelines import views
@@ -39,9 +38,7 @@ class Rendered:
 
 
 def scoped(view: View, scope: Scope, start: datetime | None, end: datetime | None) -> View:
-    return views.apply_filters(
-        view, Filters(start, end, scope.channel, scope.segment, scope.team, scope.agent)
-    )
+    return views.apply_filters(view, Filters.for_scope(scope, start, end))
 
 
 def _quotes(view: View, topic_id: int, n: int = 3) -> list[str]:
@@ -54,20 +51,6 @@ def _quotes(view: View, topic_id: int, n: int = 3) -> list[str]:
         if len(seen) == n:
             break
     return seen
-
-
-def _scope_words(scope: Scope) -> str:
-    parts = [f"{k} {v}" for k, v in scope.model_dump().items() if v]
-    return ", ".join(parts) or "all comments"
-
-
-def _economics(config: Config) -> AdvocacyValue | None:
-    v = config.value
-    return (
-        AdvocacyValue(v.value_per_promoter, v.cost_per_detractor, v.customers)
-        if v.enabled
-        else None
-    )
 
 
 def build_digest(
@@ -93,7 +76,7 @@ def build_digest(
     context: dict[str, Any] = {
         "digest": digest,
         "audience": digest.audience,
-        "scope": _scope_words(digest.scope),
+        "scope": digest.scope.describe(),
         "start": start,
         "end": end,
         "comments": len(current.comments),
@@ -146,7 +129,7 @@ def _executive(config: Config, context: dict[str, Any], current: View, change: A
             )
         emerging = [str(r.label) for r in table.itertuples() if r.status == "emerging"]
     impacts = views.topic_overview(
-        current, config.report.min_topic_volume_for_nps, _economics(config)
+        current, config.report.min_topic_volume_for_nps, config.value.economics()
     )
     at_stake = sorted(
         (r for r in impacts if r.value is not None and r.topic_id >= 0),
@@ -173,8 +156,8 @@ def _manager(config: Config, context: dict[str, Any], current: View) -> bytes | 
     lifts = [r for r in ranked[::-1][:3] if (r.impact or 0) > 0]
     agents = nps_table(current.comments, ["agent"])
     agents = agents[agents["n"] >= 3].sort_values(["nps", "n"], ascending=False).head(3)
-    scores = pd.to_numeric(current.comments["score"], errors="coerce")
-    detractors = current.comments[scores.le(6).fillna(False).to_numpy(dtype=bool)]
+    groups = views.score_groups(current.comments["score"])
+    detractors = current.comments[(groups == "detractor").to_numpy()]
     detractors = detractors.sort_values("created_at", ascending=False).head(MAX_CALLBACKS)
     context |= {
         "drags": drags,

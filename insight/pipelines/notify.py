@@ -11,6 +11,7 @@ database lock; a failure is recorded with its reason and retried with exponentia
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -142,9 +143,11 @@ class Notifier:
             except NotFittedError:  # alerts on scores still work before the first fit
                 view, comments = None, store.comments()
             for event in evaluate(self.config, comments, view, new_ids, now):
-                html = (
+                paragraphs = (
                     "<p>"
-                    + "</p><p>".join(_escape(line) for line in event.text.splitlines())
+                    + "</p><p>".join(
+                        html.escape(line, quote=False) for line in event.text.splitlines()
+                    )
                     + "</p>"
                 )
                 queued += store.enqueue_delivery(
@@ -156,7 +159,7 @@ class Notifier:
                     event.subject,
                     {
                         "text": event.text,
-                        "html": html,
+                        "html": paragraphs,
                         "data": event.data,
                         "recipient": event.rule.recipient.model_dump(mode="json"),
                     },
@@ -213,10 +216,6 @@ class Notifier:
 
 def _period_key(fire: datetime) -> str:
     return f"{fire:%Y-%m-%dT%H:%M}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _message(row: dict[str, Any]) -> Message:

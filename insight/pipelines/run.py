@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from insight.analytics.value import AdvocacyValue
 from insight.config import Config, SourceConfig
 from insight.errors import IngestError
 from insight.models.embedder import MiniLMEmbedder
@@ -224,11 +223,7 @@ def report(config: Config, store: Store, out_dir: Path | None = None) -> dict[st
         store.rejects(),
         config.report.min_topic_volume_for_nps,
         config.report.period_boundary,
-        AdvocacyValue(
-            config.value.value_per_promoter, config.value.cost_per_detractor, config.value.customers
-        )
-        if config.value.enabled
-        else None,
+        config.value.economics(),
         config.value.currency,
     )
     return write_report(data, out_dir or config.report.out_dir)

@@ -30,7 +30,7 @@ from insight.pipelines.components import (
 )
 from insight.pipelines.curation import load_topic_map
 from insight.pipelines.ingest import read_records
-from insight.pipelines.prepare import prepare_chunk
+from insight.pipelines.prepare import prepare_chunk, stored_rejects
 from insight.pipelines.sentiment import score_mentions
 from insight.pipelines.topics import active_model_id, model_dir
 from insight.schemas import Comment, Mention, Reject
@@ -164,10 +164,7 @@ class Tagger:
         """
         already = store.existing_comment_ids([c.id for c in outcome.comments])
         if already:
-            outcome.rejects.extend(
-                Reject(API_SOURCE, -1, f"id {i!r} is already stored", f'{{"id": "{i}"}}')
-                for i in sorted(already)
-            )
+            outcome.rejects.extend(stored_rejects(outcome.comments, already))
             outcome.comments = [c for c in outcome.comments if c.id not in already]
             keep = ~outcome.mentions["comment_id"].isin(already).to_numpy()
             outcome.mentions = outcome.mentions[keep].reset_index(drop=True)

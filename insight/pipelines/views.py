@@ -19,7 +19,7 @@ import pandas as pd
 
 from insight.analytics.scales import NPS_SCALE
 from insight.analytics.value import AdvocacyValue
-from insight.config import Config
+from insight.config import Config, Scope
 from insight.pipelines.advocacy import (
     PeriodReport,
     Window,
@@ -54,6 +54,13 @@ class Filters:
     score_group: ScoreGroup | None = None
     sentiment: SentimentLabel | None = None
 
+    @classmethod
+    def for_scope(
+        cls, scope: Scope, start: datetime | None = None, end: datetime | None = None
+    ) -> Filters:
+        """A digest's or an alert's scope, optionally within ``[start, end)``."""
+        return cls(start, end, scope.channel, scope.segment, scope.team, scope.agent)
+
 
 @dataclass(frozen=True)
 class View:
@@ -72,7 +79,8 @@ class View:
         raise TaxonomyError(f"topic {topic_id} does not exist in the current taxonomy")
 
 
-def _score_group(scores: pd.Series) -> pd.Series:
+def score_groups(scores: pd.Series) -> pd.Series:
+    """promoter / passive / detractor / unscored per score (the NPS scale)."""
     codes = pd.Series(NPS_SCALE.codes(scores.tolist()), index=scores.index)
     return codes.map({1.0: "promoter", 0.0: "passive", -1.0: "detractor"}).fillna("unscored")
 
@@ -85,8 +93,8 @@ def load_view(store: Store, topic_map: TopicMap, embed: Embed | None) -> View:
     return View(topic_map.model_id, topic_map, comments, assignments, topics)
 
 
-def apply_filters(view: View, filters: Filters) -> View:
-    comments = view.comments
+def comment_mask(comments: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """Which comments pass the comment-level filters (everything but ``sentiment``)."""
     keep = np.ones(len(comments), dtype=bool)
     stamps = pd.to_datetime(comments["created_at"])
     if filters.start is not None:
@@ -98,8 +106,12 @@ def apply_filters(view: View, filters: Filters) -> View:
         if wanted is not None:
             keep &= (comments[column] == wanted).fillna(False).to_numpy(dtype=bool)
     if filters.score_group is not None:
-        keep &= (_score_group(comments["score"]) == filters.score_group).to_numpy()
-    kept = comments[keep].reset_index(drop=True)
+        keep &= (score_groups(comments["score"]) == filters.score_group).to_numpy()
+    return keep
+
+
+def apply_filters(view: View, filters: Filters) -> View:
+    kept = view.comments[comment_mask(view.comments, filters)].reset_index(drop=True)
     assignments = view.assignments[view.assignments["comment_id"].isin(kept["id"])]
     if filters.sentiment is not None:
         assignments = assignments[assignments["sentiment"] == filters.sentiment]
