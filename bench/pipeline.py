@@ -106,7 +106,8 @@ def _bertopic(queue: Any) -> None:
     )
 
 
-def _run(target: Any, *args: Any) -> tuple[str, dict[str, float], dict[str, float], float]:
+def _run(target: Any, *args: Any) -> Any:
+    """What ``target`` put on its queue, run in a fresh process (clean peak memory)."""
     context = mp.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=target, args=(*args, queue))
@@ -121,7 +122,7 @@ def _run(target: Any, *args: Any) -> tuple[str, dict[str, float], dict[str, floa
                     f"{target.__name__} failed (exit code {process.exitcode})"
                 ) from None
     process.join()
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 STAGES = ("embed", "reduce", "cluster", "label", "tag")

@@ -15,6 +15,7 @@ import csv
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -24,10 +25,13 @@ from insight.demo.generator import write_corpus
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import OUTLIER, TopicModel
 from insight.pipelines import run
+from insight.pipelines.components import build_sentiment
+from insight.pipelines.sentiment import score_mentions
 from insight.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-SETTINGS = (0.0, 0.45, 0.55)
+#: (topics.merge_distance, topics.merge_sentiment_gap); a gap of 1 turns the guard off.
+SETTINGS = ((0.0, 1.0), (0.45, 1.0), (0.55, 1.0), (0.45, 0.4), (0.55, 0.4))
 
 
 def demo_data(
@@ -79,11 +83,14 @@ def evaluate(
     index: list[int],
     truth: list[str],
     embedder: MiniLMEmbedder,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     results = []
-    for merge in SETTINGS:
+    p_positive = score_mentions(build_sentiment(load_config(None)), texts, vectors)["p_positive"]
+    for merge, gap in SETTINGS:
         started = time.perf_counter()
-        model = TopicModel(merge_distance=merge).fit(texts, vectors, embed=embedder.encode)
+        model = TopicModel(merge_distance=merge, merge_sentiment_gap=gap).fit(
+            texts, vectors, embed=embedder.encode, p_positive=p_positive.to_numpy()
+        )
         seconds = time.perf_counter() - started
         assert model.labels_ is not None
         predicted = model.labels_[index]
@@ -92,6 +99,7 @@ def evaluate(
             {
                 "data": name,
                 "merge": merge,
+                "gap": gap,
                 "topics": len(model.topics_),
                 "outliers": float(np.mean(model.labels_ == OUTLIER)),
                 "nmi": normalized_mutual_info_score(truth, predicted),
@@ -112,7 +120,7 @@ def main() -> None:
     if not args.quick:
         rows += evaluate("banking77", *banking_data(embedder), embedder)
     header = (
-        f"{'data':<10} {'merge':>5} {'topics':>6} {'outl.':>6} {'NMI':>6} {'ARI':>6} "
+        f"{'data':<10} {'merge':>5} {'gap':>4} {'topics':>6} {'outl.':>6} {'NMI':>6} {'ARI':>6} "
         f"{'agree':>6} {'fit s':>6}  NMI/base topics/base"
     )
     print(header)
@@ -120,7 +128,8 @@ def main() -> None:
     for row in rows:
         base = next(r for r in rows if r["data"] == row["data"] and r["merge"] == 0.0)
         print(
-            f"{row['data']:<10} {row['merge']:>5.2f} {row['topics']:>6} {row['outliers']:>6.1%} "
+            f"{row['data']:<10} {row['merge']:>5.2f} {row['gap']:>4.1f} {row['topics']:>6} "
+            f"{row['outliers']:>6.1%} "
             f"{row['nmi']:>6.3f} {row['ari']:>6.3f} {row['agreement']:>6.1%} {row['fit_s']:>6.1f}"
             f"  {row['nmi'] / base['nmi']:>8.2f} {row['topics'] / base['topics']:>11.2f}"
         )

@@ -124,13 +124,27 @@ class SegmentConfig(_Strict):
 class EmbedConfig(_Strict):
     component: str = "insight.minilm.v1"
     device: Literal["cpu", "cuda", "mps", "auto"] = "cpu"
-    batch_size: int = Field(default=64, ge=1)
+    batch_size: int = Field(default=64, ge=1, description="Rows per batch on a CPU.")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        default="auto",
+        description="insight.minilm.v1 only: auto = bf16 on a GPU, fp32 elsewhere; half-precision "
+        "vectors are cached apart from fp32 ones.",
+    )
     cache: bool = True
 
     @field_validator("component")
     @classmethod
     def _known(cls, value: str) -> str:
         return _component("embedder", value)
+
+    @model_validator(mode="after")
+    def _precision_applies(self) -> EmbedConfig:
+        if self.precision != "auto" and self.component != "insight.minilm.v1":
+            raise ValueError(
+                f"embed.precision applies to insight.minilm.v1 only; {self.component} sets its "
+                "own precision (leave embed.precision = 'auto')"
+            )
+        return self
 
 
 class TopicsConfig(_Strict):
@@ -149,6 +163,13 @@ class TopicsConfig(_Strict):
         ge=0.0,
         le=2.0,
         description="Merge fine clusters whose centroids are within this cosine distance; 0 = off.",
+    )
+    merge_sentiment_gap: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="Never merge clusters whose mean positive probability differs by more than "
+        "this (praise and complaints stay apart); 1 = off.",
     )
     tag_neighbors: int = Field(default=15, ge=1)
     max_index_size: int = Field(default=50_000, ge=100)

@@ -47,6 +47,18 @@ def test_bad_value_and_overrides() -> None:
         load_config(None, {"ingest.score_min": 10, "ingest.score_max": 5})
 
 
+def test_embed_precision_choices_and_cache_keys() -> None:
+    from insight.pipelines.components import build_embedder
+
+    with pytest.raises(ConfigError, match="precision"):
+        load_config(None, {"embed.precision": "int4"})
+    with pytest.raises(ConfigError, match="applies to insight"):
+        load_config(None, {"embed.component": "insight.minilm_onnx.v1", "embed.precision": "bf16"})
+    fp32 = build_embedder(load_config(None, {}))
+    half = build_embedder(load_config(None, {"embed.precision": "bf16"}))
+    assert fp32.model_id != half.model_id and half.model_id.endswith("+bf16")  # cached apart
+
+
 def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "c.toml"
     path.parent.mkdir()

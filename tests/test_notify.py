@@ -369,7 +369,7 @@ def test_nps_and_emerging_alerts_fire_once(fitted_demo: Config, tmp_path: Path) 
             {
                 "name": "rising",
                 "kind": "emerging_topic",
-                "window_days": 30,
+                "window_days": 50,  # the demo's period B (from 1 Oct); the window before it is A
                 "recipient": {"channel": "file", "folder": str(outbox)},
             },
             {
@@ -445,3 +445,55 @@ def test_service_runs_the_scheduler_and_the_cli_agrees(fitted_demo: Config, tmp_
     assert result.exit_code == 0, result.output
     assert "queued=0, sent=0" in result.output
     assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_a_topic_absent_before_alerts_as_new() -> None:
+    """A topic with no mentions in the windows before and many now is the strongest emergence."""
+    import pandas as pd
+
+    from insight.pipelines.views import View
+    from insight.schemas import Topic
+    from insight.taxonomy import TopicMap
+
+    end = datetime(2026, 11, 20)
+    rows = [(f"old{i}", end - timedelta(days=40 + i % 100), i % 3) for i in range(300)]
+    rows += [(f"new{i}", end - timedelta(days=i % 25), 3 if i % 2 else i % 3) for i in range(120)]
+    comments = pd.DataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "created_at": [r[1] for r in rows],
+            "score": 5,
+            "channel": "web",
+            "segment": None,
+            "team": None,
+            "agent": None,
+        }
+    )
+    assignments = pd.DataFrame(
+        {
+            "mention_id": [f"m-{r[0]}" for r in rows],
+            "comment_id": [r[0] for r in rows],
+            "topic_id": [r[2] for r in rows],
+            "confidence": 1.0,
+            "text": "x",
+            "sentiment": "neutral",
+        }
+    )
+    topics = [Topic(t, f"topic {t}", [], 1) for t in range(4)]
+    view = View("m", TopicMap("m", {}, {}, {}, {}), comments, assignments, topics)
+    config = load_config(
+        None,
+        {
+            "alerts": [
+                {
+                    "name": "rising",
+                    "kind": "emerging_topic",
+                    "window_days": 30,
+                    "recipient": {"channel": "file", "folder": "/tmp/unused"},
+                }
+            ]
+        },
+    )
+    events = evaluate(config, comments, view, ["new0"], now=end)
+    assert [e.data["topic_id"] for e in events] == [3]
+    assert "new topic" in events[0].subject

@@ -143,3 +143,20 @@ def test_fit_is_reproducible_across_processes(tmp_path: Path, embedder: MiniLMEm
             check=True,
         )
     assert np.array_equal(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))
+
+
+def test_theme_merge_keeps_praise_and_complaints_apart() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 384))
+    # Clusters 0 and 1 are close in meaning (one theme); cluster 2 is far from both.
+    centres = [base[0], base[0] + 0.3 * base[1], base[2]]
+    labels = np.repeat([0, 1, 2], 30)
+    embeddings = np.stack([centres[t] + 0.05 * rng.normal(size=384) for t in labels])
+    praise_vs_complaint = np.where(labels == 1, 0.05, 0.9)  # cluster 1 is all complaints
+    same_tone = np.full(len(labels), 0.9)
+    model = TopicModel(merge_distance=0.3, merge_sentiment_gap=0.4)
+    assert model._merge_groups(labels, embeddings, same_tone) == [[0, 1]]
+    assert model._merge_groups(labels, embeddings, praise_vs_complaint) == []
+    assert TopicModel(merge_distance=0.3, merge_sentiment_gap=1.0)._merge_groups(
+        labels, embeddings, praise_vs_complaint
+    ) == [[0, 1]]

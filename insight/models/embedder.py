@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from insight.models.bundled import MINILM_ID, minilm_dir
 from insight.registry import register
 
 DIMENSION = 384
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
 
 
 def text_hash(text: str) -> str:
@@ -31,41 +32,72 @@ def pick_device(device: str) -> str:
     return "cpu"
 
 
+def pick_precision(precision: str, device: str) -> str:
+    """``auto`` is bf16 on a GPU (tensor cores, cosine ≥ 0.999 to fp32) and fp32 elsewhere."""
+    if precision != "auto":
+        return precision
+    return "bf16" if device == "cuda" else "fp32"
+
+
 @dataclass
 class MiniLMEmbedder:
-    """Unit-length float32 vectors; loaded once, on first use."""
+    """Unit-length float32 vectors; the encoder loads once, on first use.
+
+    Runs :class:`~insight.models.fast_encoder.FastEncoder` (length-bucketed batches, no padding
+    where lengths match, tokenisation overlapped with the model), which gives sentence-
+    transformers' vectors (cosine ≥ 0.9999 in fp32) faster on a CPU and ~10× faster on a GPU.
+    ``batch_size`` caps rows per batch on a CPU; a GPU batches by a token budget instead.
+    """
 
     device: str = "cpu"
     batch_size: int = 64
-    model_id: str = MINILM_ID
+    precision: Precision = "auto"
     dimension: int = DIMENSION
-    _model: Any = field(default=None, init=False, repr=False)
+    _encoder: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def resolved_device(self) -> str:
+        return pick_device(self.device)
+
+    @property
+    def model_id(self) -> str:
+        """Embedding-cache key: half-precision vectors are cached apart from fp32 ones."""
+        precision = pick_precision(self.precision, self.resolved_device)
+        return MINILM_ID if precision == "fp32" else f"{MINILM_ID}+{precision}"
 
     def _load(self) -> Any:
-        if self._model is None:
+        if self._encoder is None:
             # Belt and braces: the model is a local folder, and nothing may reach a model hub.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
+            from insight.models.fast_encoder import FastEncoder
 
-            self._model = SentenceTransformer(
-                str(minilm_dir()), device=pick_device(self.device), local_files_only=True
+            device = self.resolved_device
+            on_gpu = device == "cuda"
+            self._encoder = FastEncoder(
+                minilm_dir(),
+                device=device,
+                precision=pick_precision(self.precision, device),
+                token_budget=None if on_gpu else self.batch_size * 32,
+                max_rows=None if on_gpu else self.batch_size,
+                chunk=65536 if on_gpu else 4096,  # a CPU reports progress more often
             )
-        return self._model
+        return self._encoder
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._load().encode(
-            list(texts),
-            batch_size=self.batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        encoder = self._load()
+        if not progress:
+            return np.asarray(encoder.encode(texts), dtype=np.float32)
+        from tqdm.auto import tqdm
+
+        with tqdm(total=len(texts), desc="embed", unit="text") as bar:
+            return np.asarray(encoder.encode(texts, progress=bar.update), dtype=np.float32)
 
 
 @register("embedder", "insight.minilm.v1")
-def minilm_embedder(device: str = "cpu", batch_size: int = 64) -> MiniLMEmbedder:
-    return MiniLMEmbedder(device=device, batch_size=batch_size)
+def minilm_embedder(
+    device: str = "cpu", batch_size: int = 64, precision: Precision = "auto"
+) -> MiniLMEmbedder:
+    return MiniLMEmbedder(device=device, batch_size=batch_size, precision=precision)

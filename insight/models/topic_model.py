@@ -147,6 +147,7 @@ class TopicModel:
     outliers: Literal["keep", "reduce"] = "reduce"
     outlier_threshold: float = 0.55
     merge_distance: float = 0.55
+    merge_sentiment_gap: float = 0.4
     tag_neighbors: int = 15
     max_index_size: int = 50_000
     seed: int = 42
@@ -170,22 +171,26 @@ class TopicModel:
         embeddings: np.ndarray,
         quotes_from: Sequence[str] | None = None,
         embed: Callable[[list[str]], np.ndarray] | None = None,
+        p_positive: np.ndarray | None = None,
     ) -> TopicModel:
         """Fit topics on mention texts and their embeddings.
 
         ``quotes_from`` (aligned with ``texts``) is what a quote shows, e.g. the whole comment.
         ``embed`` (the same encoder that made ``embeddings``) lets keywords be re-ranked by
         meaning (KeyBERT-style), which reads far better than raw c-TF-IDF; without it the
-        c-TF-IDF ranking is used.
+        c-TF-IDF ranking is used. ``p_positive`` (per text, from the sentiment model) keeps the
+        theme merge from joining praise with complaints (``merge_sentiment_gap``).
         """
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+        if p_positive is not None and len(p_positive) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(p_positive)} sentiment scores")
         if len(texts) < 20:
             raise ValueError(f"need at least 20 mentions to fit topics, got {len(texts)}")
         embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
         self.seconds_ = {}
         started = time.perf_counter()
-        raw_labels, keywords = self._cluster(texts, embeddings, embed)
+        raw_labels, keywords = self._cluster(texts, embeddings, embed, p_positive)
         clustered = sum(self.seconds_.values())
         self.seconds_["label"] = time.perf_counter() - started - clustered
         topic_ids = sorted(t for t in set(raw_labels.tolist()) if t != OUTLIER)
@@ -231,6 +236,7 @@ class TopicModel:
         texts: Sequence[str],
         embeddings: np.ndarray,
         embed: Callable[[list[str]], np.ndarray] | None,
+        p_positive: np.ndarray | None,
     ) -> tuple[np.ndarray, dict[int, list[str]]]:
         from bertopic import BERTopic
         from bertopic.backend import BaseEmbedder
@@ -296,7 +302,7 @@ class TopicModel:
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
             warnings.filterwarnings("ignore", message=".*precomputed_knn", category=UserWarning)
             labels, _ = model.fit_transform(docs, embeddings)
-        groups = self._merge_groups(np.asarray(labels), embeddings)
+        groups = self._merge_groups(np.asarray(labels), embeddings, p_positive)
         if groups:
             model.merge_topics(docs, groups)
             labels = model.topics_
@@ -307,25 +313,36 @@ class TopicModel:
         }
         return np.asarray(labels, dtype=np.int64), keywords
 
-    def _merge_groups(self, labels: np.ndarray, embeddings: np.ndarray) -> list[list[int]]:
+    def _merge_groups(
+        self, labels: np.ndarray, embeddings: np.ndarray, p_positive: np.ndarray | None
+    ) -> list[list[int]]:
         """Fine clusters whose centroids lie within ``merge_distance`` (cosine, average linkage).
 
         HDBSCAN finds dense phrasings; analysts want themes. Merging near-identical clusters gives
         a readable number of topics. It trades detail for readability: measured by
-        ``bench/topic_quality.py`` (results in bench/README.md).
+        ``bench/topic_quality.py`` (results in bench/README.md). Embeddings place "they fixed my
+        issue fast" near "the app update broke everything" (both about problems), so clusters
+        whose mean positive probability differs by more than ``merge_sentiment_gap`` are never
+        merged: a theme that mixes praise and complaints hides both.
         """
         from sklearn.cluster import AgglomerativeClustering
 
         ids = sorted(t for t in set(labels.tolist()) if t != OUTLIER)
         if self.merge_distance <= 0 or len(ids) < 3:
             return []
-        centroids = np.stack([embeddings[labels == t].mean(axis=0) for t in ids])
+        centroids = _normalise_rows(np.stack([embeddings[labels == t].mean(axis=0) for t in ids]))
+        distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
+        if p_positive is not None and self.merge_sentiment_gap < 1.0:
+            tone = np.array([float(np.mean(p_positive[labels == t])) for t in ids])
+            apart = np.abs(tone[:, None] - tone[None, :]) > self.merge_sentiment_gap
+            distances[apart] = 2.0  # the largest cosine distance: average linkage stops there
+        np.fill_diagonal(distances, 0.0)
         groups = AgglomerativeClustering(
             n_clusters=None,
             distance_threshold=self.merge_distance,
-            metric="cosine",
+            metric="precomputed",
             linkage="average",
-        ).fit_predict(centroids)
+        ).fit_predict(distances)
         merged = [[ids[i] for i in np.flatnonzero(groups == g)] for g in np.unique(groups)]
         return [g for g in merged if len(g) > 1]
 

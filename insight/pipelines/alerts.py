@@ -5,7 +5,8 @@
 - ``nps_below``: NPS in scope over the last ``window_days`` under ``threshold`` with at least
   ``min_comments`` scores (at most one alert per rule per day);
 - ``emerging_topic``: a topic whose volume in the last ``window_days`` is significantly above its
-  rate in the four windows before (BH-controlled; one alert per topic per ISO week).
+  rate in the four windows before, or absent before and significant now (BH-controlled; one
+  alert per topic per ISO week).
 """
 
 from __future__ import annotations
@@ -123,13 +124,15 @@ def _emerging(rule: AlertConfig, view: View, end: datetime) -> list[AlertEvent]:
     labels = {t.topic_id: t.label for t in view.topics}
     week = f"{end.isocalendar().year}-W{end.isocalendar().week:02d}"
     events = []
-    for r in shifts[shifts["status"] == "emerging"].itertuples():
+    # "new" (absent before, significant now) is the strongest emergence of all: it alerts too.
+    for r in shifts[shifts["status"].isin(["emerging", "new"])].itertuples():
         label = labels.get(int(r.topic_id), f"topic {r.topic_id}")
+        kind = "new" if r.status == "new" else "emerging"
         events.append(
             AlertEvent(
                 rule,
                 f"{int(r.topic_id)}:{week}",
-                f"{rule.name}: emerging topic “{label}” — {scope.describe()}",
+                f"{rule.name}: {kind} topic “{label}” — {scope.describe()}",
                 f"“{label}” is rising: {int(counts['recent'][r.topic_id])} comments in the "
                 f"{rule.window_days} days to {end:%d %b %Y} out of {len(recent.comments)} "
                 f"(q = {r.q_emerging:.3g}).",

@@ -31,13 +31,15 @@ _REGISTERED = (_embedder, _onnx_embedder, _finetuned, _sentiment, _topic_model, 
 
 def build_embedder(config: Config) -> MiniLMEmbedder:
     """The configured encoder; loaded once per process and shared (it is read-only)."""
-    return _embedder_for(config.embed.component, config.embed.device, config.embed.batch_size)
+    embed = config.embed
+    return _embedder_for(embed.component, embed.device, embed.batch_size, embed.precision)
 
 
 @functools.lru_cache(maxsize=4)
-def _embedder_for(component: str, device: str, batch_size: int) -> MiniLMEmbedder:
+def _embedder_for(component: str, device: str, batch_size: int, precision: str) -> MiniLMEmbedder:
     factory = resolve("embedder", component)
-    embedder: MiniLMEmbedder = factory(device=device, batch_size=batch_size)
+    options = {"precision": precision} if precision != "auto" else {}
+    embedder: MiniLMEmbedder = factory(device=device, batch_size=batch_size, **options)
     return embedder
 
 

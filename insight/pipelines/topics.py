@@ -64,12 +64,15 @@ def fit_topics(
     texts = fitted["text"].tolist()
     comments = store.comments(sorted(set(fitted["comment_id"]))).set_index("id")["text"]
     embeddings = embed_texts(texts, embedder, cache, progress=progress)
+    sentiment = build_sentiment(config)
+    scored = score_mentions(sentiment, texts, embeddings)
     model = build_topic_model(config)
     model.fit(
         texts,
         embeddings,
         quotes_from=comments.loc[fitted["comment_id"]].tolist(),
         embed=embedder.encode,
+        p_positive=scored["p_positive"].to_numpy(),
     )
     model.meta_["embedder"] = embedder.model_id
     model.meta_["fit_sample"] = len(fitted)
@@ -83,8 +86,7 @@ def fit_topics(
         pd.DataFrame({"mention_id": fitted["id"], "topic_id": model.labels_, "confidence": 1.0}),
         "fit",
     )
-    sentiment = build_sentiment(config)
-    _save_sentiment(store, config, sentiment, fitted["id"], texts, embeddings)
+    _save_scores(store, config, fitted["id"], scored)
 
     # The saved model, reloaded from disk, must agree with the fit's own assignments.
     reloaded = TopicModel.load(folder)
@@ -130,9 +132,16 @@ def _save_sentiment(
     texts: list[str],
     embeddings: np.ndarray,
 ) -> None:
-    scored = score_mentions(model, texts, embeddings)
-    scored.insert(0, "mention_id", mention_ids.to_numpy())
-    store.save_sentiment(scored, config.sentiment.component)
+    _save_scores(store, config, mention_ids, score_mentions(model, texts, embeddings))
+
+
+def _save_scores(
+    store: Store, config: Config, mention_ids: pd.Series, scored: pd.DataFrame
+) -> None:
+    store.save_sentiment(
+        scored.assign(mention_id=mention_ids.to_numpy())[["mention_id", *scored.columns]],
+        config.sentiment.component,
+    )
 
 
 def active_model_id(store: Store) -> str:
