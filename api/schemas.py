@@ -120,6 +120,24 @@ class TopicDetail(BaseModel):
     verbatims: list[VerbatimOut]
 
 
+class SubtopicOut(BaseModel):
+    label: str
+    keywords: list[str]
+    quotes: list[str]
+    mentions: int
+    comments: int
+    share: float
+    nps: NPSOut | None
+    negative_share: float
+
+
+class SubtopicsResponse(BaseModel):
+    topic_id: int
+    label: str
+    mentions: int
+    parts: list[SubtopicOut]
+
+
 class ChangeRow(BaseModel):
     topic_id: int
     label: str

@@ -277,6 +277,17 @@ def split_edit(
         raise TaxonomyError(f"give {parts} labels (one per part) or none")
     if len(texts) < 2 * parts:
         raise TaxonomyError(f"topic {topic_id} has {len(texts)} mentions: too few to split")
+    _, children = propose_parts(texts, embeddings, parts, seed)
+    if labels:
+        children = [child | {"label": label} for child, label in zip(children, labels, strict=True)]
+    return "split", {"source": _ref(tmap, topic_id), "children": children}
+
+
+def propose_parts(
+    texts: Sequence[str], embeddings: np.ndarray, parts: int, seed: int = 42
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Sub-topics of one topic's mentions: k-means group per mention, and per part its centroid,
+    label (distinct words), keywords and three closest quotes. Used by splits and drill-down."""
     unit = _unit(np.asarray(embeddings, dtype=np.float32))
     groups = KMeans(n_clusters=parts, n_init=10, random_state=seed).fit_predict(unit)
     keywords = distinct_terms(texts, groups, parts)
@@ -288,12 +299,12 @@ def split_edit(
         children.append(
             {
                 "centroid": [round(float(x), 6) for x in centroid],
-                "label": labels[j] if labels else _part_label(keywords[j], texts[closest[0]]),
+                "label": _part_label(keywords[j], texts[closest[0]]),
                 "keywords": keywords[j],
                 "quotes": [texts[i] for i in closest],
             }
         )
-    return "split", {"source": _ref(tmap, topic_id), "children": children}
+    return groups, children
 
 
 def _part_label(keywords: list[str], quote: str) -> str:

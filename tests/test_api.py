@@ -96,6 +96,7 @@ ALLOWED = {
     ("GET", "/v1/topics", None): {"executive", "analyst", "admin"},
     ("GET", "/v1/drivers", None): {"executive", "analyst", "admin"},
     ("GET", "/v1/topics/0", None): {"analyst", "admin"},
+    ("GET", "/v1/topics/0/subtopics?parts=2", None): {"analyst", "admin"},
     ("GET", "/v1/taxonomy", None): {"analyst", "admin"},
     ("POST", "/v1/topics/0/pin", '{"pinned": false}'): {"analyst", "admin"},
     ("GET", "/v1/keys", None): {"admin"},
@@ -300,6 +301,35 @@ def test_topic_detail_pages_through_verbatims(
     _error(client.get("/v1/topics/99999", headers=headers), 404, "not_found")
     _error(client.get("/v1/topics/0?limit=100000", headers=headers), 422, "invalid_request")
     _error(client.get("/v1/topics/0?limit=500", headers=headers), 400, "bad_request")
+
+
+def test_drill_down_parts_a_topic_with_their_own_nps(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    headers = keys["analyst"]
+    detail = client.get("/v1/topics/0?limit=1", headers=headers).json()
+    found = client.get("/v1/topics/0/subtopics?parts=3", headers=headers).json()
+    assert found["label"] == detail["topic"]["label"]
+    assert len(found["parts"]) == 3 and found["mentions"] == detail["total"]
+    assert sum(p["mentions"] for p in found["parts"]) == detail["total"]
+    assert [p["mentions"] for p in found["parts"]] == sorted(
+        (p["mentions"] for p in found["parts"]), reverse=True
+    )
+    assert abs(sum(p["share"] for p in found["parts"]) - 1.0) < 1e-9
+    for part in found["parts"]:
+        assert part["label"] and part["quotes"] and 0.0 <= part["negative_share"] <= 1.0
+        if part["nps"] is not None:
+            assert -100 <= part["nps"]["ci_low"] <= part["nps"]["nps"] <= part["nps"]["ci_high"]
+            assert part["nps"]["n"] <= part["comments"]
+    # Filters narrow the drill-down like every other view.
+    negative = client.get("/v1/topics/0/subtopics?parts=2&sentiment=negative", headers=headers)
+    negatives = detail["sentiment"].get("negative", 0)
+    if negatives >= 4:
+        assert negative.json()["mentions"] == negatives
+    else:
+        _error(negative, 422, "invalid_request")
+    _error(client.get("/v1/topics/99999/subtopics", headers=headers), 404, "not_found")
+    _error(client.get("/v1/topics/0/subtopics?parts=9", headers=headers), 422, "invalid_request")
 
 
 def test_changes_split_the_nps_shift_exactly(

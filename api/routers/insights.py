@@ -15,6 +15,8 @@ from api.schemas import (
     ChangesResponse,
     DriverRow,
     DriversResponse,
+    SubtopicOut,
+    SubtopicsResponse,
     SummaryResponse,
     TopicDetail,
     TopicOut,
@@ -25,6 +27,7 @@ from api.security import DetailReader, State, SummaryReader
 from api.state import AppState
 from insight.errors import InsightError
 from insight.pipelines import views
+from insight.pipelines.enrich import embed_texts
 from insight.pipelines.views import Filters, View
 
 router = APIRouter(prefix="/v1", tags=["insights"])
@@ -67,6 +70,48 @@ async def topics(state: State, _: SummaryReader, chosen: FilterParams) -> Topics
         comments=len(view.comments),
         overall=nps_out(views.overall(view)),
         topics=_topics(state, view),
+    )
+
+
+@router.get("/topics/{topic_id}/subtopics", response_model=SubtopicsResponse)
+async def subtopics(
+    topic_id: int,
+    state: State,
+    _: DetailReader,
+    chosen: FilterParams,
+    parts: Annotated[int, Query(ge=2, le=8)] = 4,
+) -> SubtopicsResponse:
+    """Drill down: a topic's mentions (under the filters) in sub-topics, each with its NPS and
+    CI, quotes and negative share. Read-only; `POST .../split` makes such parts permanent."""
+    view = await _view(state, chosen)
+    if topic_id not in {t.topic_id for t in view.topics}:
+        raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
+    embedder = state.tagger().embedder
+
+    def work() -> list[views.Subtopic]:
+        with state.db() as store:
+            return views.drill_down(
+                view, topic_id, parts, lambda texts: embed_texts(texts, embedder, store)
+            )
+
+    found = await run_in_threadpool(work)
+    return SubtopicsResponse(
+        topic_id=topic_id,
+        label=view.topic(topic_id).label,
+        mentions=sum(p.mentions for p in found),
+        parts=[
+            SubtopicOut(
+                label=p.label,
+                keywords=p.keywords,
+                quotes=p.quotes,
+                mentions=p.mentions,
+                comments=p.comments,
+                share=p.share,
+                nps=nps_out(p.nps),
+                negative_share=p.negative_share,
+            )
+            for p in found
+        ],
     )
 
 

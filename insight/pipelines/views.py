@@ -34,7 +34,7 @@ from insight.pipelines.enrich import embed_texts
 from insight.pipelines.topics import load_active_model
 from insight.schemas import NPSStat, Topic, TopicImpact
 from insight.store import Store
-from insight.taxonomy import TaxonomyError, TopicMap, effective_assignments
+from insight.taxonomy import TaxonomyError, TopicMap, effective_assignments, propose_parts
 
 ScoreGroup = Literal["promoter", "passive", "detractor", "unscored"]
 SentimentLabel = Literal["negative", "neutral", "positive"]
@@ -173,6 +173,55 @@ def driver_table(view: View) -> pd.DataFrame:
 
 def overall(view: View) -> NPSStat | None:
     return overall_nps(view.comments)
+
+
+@dataclass(frozen=True)
+class Subtopic:
+    """One part of a topic in a drill-down, with the NPS of the comments that mention it."""
+
+    label: str
+    keywords: list[str]
+    quotes: list[str]
+    mentions: int
+    comments: int
+    share: float  # of the topic's mentions in the view
+    nps: NPSStat | None
+    negative_share: float
+
+
+def drill_down(
+    view: View, topic_id: int, parts: int, embed: Callable[[list[str]], np.ndarray], seed: int = 42
+) -> list[Subtopic]:
+    """The level below a topic or theme: its mentions (in this view's filters) in ``parts``
+    sub-topics, grouped as a split would group them but nothing is recorded; largest first."""
+    mentions = view.assignments[view.assignments["topic_id"] == topic_id]
+    if not 2 <= parts <= 8:
+        raise TaxonomyError("drill down into 2 to 8 parts")
+    if len(mentions) < 2 * parts:
+        raise TaxonomyError(
+            f"topic {topic_id} has {len(mentions)} mentions in this view: too few for {parts} parts"
+        )
+    texts = mentions["text"].tolist()
+    groups, children = propose_parts(texts, embed(texts), parts, seed)
+    comment_ids = mentions["comment_id"].to_numpy()
+    negative = (mentions["sentiment"] == "negative").to_numpy()
+    out = []
+    for j, child in enumerate(children):
+        inside = groups == j
+        ids = set(comment_ids[inside].tolist())
+        out.append(
+            Subtopic(
+                label=child["label"],
+                keywords=child["keywords"],
+                quotes=child["quotes"],
+                mentions=int(inside.sum()),
+                comments=len(ids),
+                share=float(inside.mean()),
+                nps=overall_nps(view.comments[view.comments["id"].isin(ids)]),
+                negative_share=float(negative[inside].mean()),
+            )
+        )
+    return sorted(out, key=lambda part: -part.mentions)
 
 
 def current_view(config: Config, store: Store) -> View:
