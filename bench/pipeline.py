@@ -131,7 +131,12 @@ def _run(target: Any, *args: Any) -> Any:
                 raise SystemExit(
                     f"{target.__name__} failed (exit code {process.exitcode})"
                 ) from None
-    process.join()
+    # HDBSCAN leaves idle joblib (loky) workers behind, and a spawned process joins its children
+    # on exit: with the result in hand, give it a minute, then end it.
+    process.join(timeout=60)
+    if process.is_alive():
+        process.terminate()
+        process.join()
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -54,6 +55,7 @@ class MiniLMEmbedder:
     precision: Precision = "auto"
     dimension: int = DIMENSION
     _encoder: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def resolved_device(self) -> str:
@@ -66,6 +68,10 @@ class MiniLMEmbedder:
         return MINILM_ID if precision == "fp32" else f"{MINILM_ID}+{precision}"
 
     def _load(self) -> Any:
+        with self._lock:  # API requests may arrive together: load the weights once
+            return self._loaded()
+
+    def _loaded(self) -> Any:
         if self._encoder is None:
             # Belt and braces: the model is a local folder, and nothing may reach a model hub.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
