@@ -20,6 +20,7 @@ from sklearn.metrics import f1_score
 
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.finetuned import FineTunedSentiment, finetune
+from insight.models.polarity_cues import apply_cues, positive_cue
 from insight.models.sentiment import SentimentHead, VaderScorer
 from insight.pipelines.sentiment import load_uci
 
@@ -42,17 +43,24 @@ def main() -> None:
     compound = vader.compound(data.texts)
     vader_rate = len(data.texts) / (time.perf_counter() - started)
     rows = []
+    cued = 0
     for test in sorted(set(data.groups)):
         train, held = groups != test, groups == test
         texts = [t for t, keep in zip(data.texts, held, strict=True) if keep]
         train_texts = [t for t, keep in zip(data.texts, train, strict=True) if keep]
         y = data.labels[held]
         results = {"vader": (compound[held] >= 0.05).astype(int)}
-        for name, lexicon in (("head", False), ("head+vader", True)):
-            head = SentimentHead(use_lexicon=lexicon).fit(
+        results["vader+cues"] = (apply_cues(texts, (compound[held] + 1) / 2) > 0.5).astype(int)
+        for name, lexicon, cues in (
+            ("head", False, False),
+            ("head+vader", True, False),
+            ("head+vader+cues", True, True),  # the shipped configuration
+        ):
+            head = SentimentHead(use_lexicon=lexicon, use_cues=cues).fit(
                 vectors[train], train_texts, data.labels[train]
             )
             results[name] = (head.predict_proba(vectors[held], texts) >= 0.5).astype(int)
+        cued += sum(positive_cue(t) for t in texts)
         if args.finetune:
             folder = Path(tempfile.mkdtemp()) / test
             finetune(train_texts, data.labels[train], folder)
@@ -69,13 +77,16 @@ def main() -> None:
                     float(f1_score(y, predicted, average="macro")),
                 )
             )
-    print(f"{'test on':<8} {'scorer':<11} {'accuracy':>8} {'macro-F1':>8} {'vs VADER':>9}")
+    print(f"{'test on':<8} {'scorer':<16} {'accuracy':>8} {'macro-F1':>8} {'vs VADER':>9}")
     for test, name, acc, f1 in rows:
         base = next(r[2] for r in rows if r[0] == test and r[1] == "vader")
-        print(f"{test:<8} {name:<11} {acc:>8.3f} {f1:>8.3f} {acc - base:>+9.3f}")
-    for name in ("head", "head+vader", "vader", *(("fine-tuned",) if args.finetune else ())):
+        print(f"{test:<8} {name:<16} {acc:>8.3f} {f1:>8.3f} {acc - base:>+9.3f}")
+    names = ("head", "head+vader", "head+vader+cues", "vader", "vader+cues")
+    for name in (*names, *(("fine-tuned",) if args.finetune else ())):
         accs = [r[2] for r in rows if r[1] == name]
-        print(f"{'mean':<8} {name:<11} {np.mean(accs):>8.3f}")
+        f1s = [r[3] for r in rows if r[1] == name]
+        print(f"{'mean':<8} {name:<16} {np.mean(accs):>8.3f} {np.mean(f1s):>8.3f}")
+    print(f"\nservice-language cues fired on {cued} of {len(data.texts)} test sentences")
     print(
         f"\nthroughput: MiniLM embedding {embed_rate:.0f} sentences/s, VADER {vader_rate:.0f}/s "
         "(the head itself is one dot product)"

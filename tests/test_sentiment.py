@@ -9,6 +9,7 @@ import pytest
 
 from insight.errors import IngestError, ModelPackageError
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.polarity_cues import apply_cues, positive_cue
 from insight.models.sentiment import SentimentHead, VaderOnly, rollup
 from insight.pipelines.segment import Segmenter
 from insight.pipelines.sentiment import (
@@ -53,6 +54,41 @@ def test_clear_cases(head: SentimentHead, embedder: MiniLMEmbedder) -> None:
             "not bad at all",
         ],
     ) == ["positive", "negative", "positive"]
+
+
+SERVICE_PRAISE = [
+    "can't fault the cleaners",
+    "nothing wrong with the food",
+    "they sorted out my problem without any fuss",
+    "my problem was sorted on the first call",
+    "the issue was resolved within a day",
+    "never had an issue with them",
+]
+SERVICE_COMPLAINTS = [
+    "still not fixed after three calls",
+    "the fault still is not resolved",
+    "finally fixed after three weeks of chasing",
+    "nobody has sorted my refund",
+    "never seen such problems",
+]
+
+
+def test_service_praise_reads_positive(head: SentimentHead, embedder: MiniLMEmbedder) -> None:
+    """Review-trained embeddings read "problem"/"fault" as complaints; the cues correct that."""
+    assert _score(head, embedder, SERVICE_PRAISE) == ["positive"] * len(SERVICE_PRAISE)
+    assert all(label != "positive" for label in _score(head, embedder, SERVICE_COMPLAINTS))
+    off = SentimentHead.load()
+    off.use_cues = False  # what the head alone says: the reason the cues exist
+    assert "negative" in _score(off, embedder, SERVICE_PRAISE)
+
+
+def test_cues_only_ever_raise_a_score() -> None:
+    texts = SERVICE_PRAISE + SERVICE_COMPLAINTS + ["I love it", "I hate it", ""]
+    p = np.linspace(0.0, 1.0, len(texts))
+    raised = apply_cues(texts, p)
+    assert (raised >= p).all()
+    assert [positive_cue(t) for t in SERVICE_COMPLAINTS] == [False] * len(SERVICE_COMPLAINTS)
+    assert VaderOnly().predict(None, ["can't fault the cleaners"])[0] == ["positive"]
 
 
 def test_rollup_rules() -> None:

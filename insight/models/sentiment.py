@@ -5,7 +5,9 @@ The head is trained by ``insight train-sentiment`` on the UCI "Sentiment Labelle
 hashes of the encoder and the training data. Measured, leave-one-source-out (train on two of
 Amazon/IMDb/Yelp, test on the third): head 0.872 mean accuracy, head with VADER's compound as an
 extra feature 0.879, VADER alone 0.820; a rule that let VADER overrule the head on negated
-phrases ("can't fault", "nothing wrong") lowered accuracy to 0.867, so it is not used.
+phrases ("can't fault", "nothing wrong") lowered accuracy to 0.867, so it is not used; narrow
+service-language cues (``polarity_cues``: negated negatives, problems reported fixed) lift such
+clauses instead, measured not to lower accuracy there.
 
 Labels: positive / negative by P(positive); inside ``neutral_band`` the clause is neutral. UCI
 has no neutral class, so the band is a stated choice, not a fitted one.
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from insight.errors import ModelPackageError
+from insight.models.polarity_cues import apply_cues
 from insight.registry import register
 
 LABELS = ("negative", "neutral", "positive")
@@ -62,6 +65,7 @@ class SentimentHead:
     c: float = 1.0
     use_lexicon: bool = True
     neutral_band: tuple[float, float] = (0.35, 0.65)
+    use_cues: bool = True
     coef_: np.ndarray | None = field(default=None, init=False, repr=False)
     intercept_: float = field(default=0.0, init=False, repr=False)
     meta_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
@@ -97,7 +101,8 @@ class SentimentHead:
         if len(texts) == 0:
             return np.zeros(0)
         z = self._features(embeddings, texts) @ self.coef_ + self.intercept_
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        return apply_cues(texts, p) if self.use_cues else p
 
     def predict(self, embeddings: np.ndarray, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         p = self.predict_proba(embeddings, texts)
@@ -114,6 +119,7 @@ class SentimentHead:
             "c": self.c,
             "use_lexicon": self.use_lexicon,
             "neutral_band": list(self.neutral_band),
+            "use_cues": self.use_cues,
             "meta": self.meta_,
         }
         path.with_suffix(".json").write_text(
@@ -136,6 +142,7 @@ class SentimentHead:
             c=document["c"],
             use_lexicon=document["use_lexicon"],
             neutral_band=tuple(document["neutral_band"]),
+            use_cues=document.get("use_cues", True),  # heads saved before the cues existed
         )
         with np.load(arrays, allow_pickle=False) as data:
             head.coef_ = data["coef"].astype(np.float64)
@@ -154,7 +161,7 @@ class VaderOnly:
     def predict(
         self, embeddings: np.ndarray | None, texts: Sequence[str]
     ) -> tuple[list[str], np.ndarray]:
-        p = (self._vader.compound(texts) + 1.0) / 2.0
+        p = apply_cues(texts, (self._vader.compound(texts) + 1.0) / 2.0)
         return to_labels(p, self.neutral_band), p
 
 
