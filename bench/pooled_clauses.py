@@ -14,26 +14,19 @@ land in two different topics (context from the other clause pulls pooled vectors
 from __future__ import annotations
 
 import argparse
-import csv
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from bench.topic_quality import demo_corpus
 from insight.config import load_config
-from insight.demo.generator import write_corpus
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.fast_encoder import FastEncoder, plan_batches, token_arrays
 from insight.models.topic_model import OUTLIER, TopicModel
-from insight.pipelines import run
 from insight.pipelines.components import build_sentiment
 from insight.pipelines.sentiment import score_mentions
-from insight.store import Store
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def pooled_clause_vectors(
@@ -61,22 +54,6 @@ def pooled_clause_vectors(
                         vector = hidden[slot, : len(offsets)][inside].mean(axis=0)
                         out[row][k] = vector / max(float(np.linalg.norm(vector)), 1e-12)
     return out
-
-
-def demo_mentions(n: int) -> tuple[Any, dict[str, str], dict[str, str]]:
-    """Mentions (with character spans), comment texts, and planted topics per comment id."""
-    work = Path(tempfile.mkdtemp())
-    write_corpus(work / "demo", n_comments=n)
-    with (work / "demo" / "ground_truth.csv").open() as handle:
-        truth = {r["id"]: r["topics"] for r in csv.DictReader(handle)}
-    base = load_config(REPO / "configs" / "demo.toml")
-    sources = [s.model_copy(update={"path": work / "demo" / s.path.name}) for s in base.sources]
-    config = base.model_copy(update={"db_path": work / "db.duckdb", "sources": tuple(sources)})
-    with Store(config.db_path) as store:
-        run.ingest(config, store, progress=False)
-        mentions = store.mentions()
-        comments = store.comments().set_index("id")["text"].to_dict()
-    return mentions, comments, truth
 
 
 def score(
@@ -110,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=6000, help="demo comments")
     args = parser.parse_args()
-    mentions, comments, truth = demo_mentions(args.n)
+    mentions, comments, truth = demo_corpus(args.n)
     embedder = MiniLMEmbedder()
     embedder.encode(["warm up"])
     texts = mentions["text"].tolist()

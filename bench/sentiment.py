@@ -50,7 +50,7 @@ def main() -> None:
         train_texts = [t for t, keep in zip(data.texts, train, strict=True) if keep]
         y = data.labels[held]
         results = {"vader": (compound[held] >= 0.05).astype(int)}
-        results["vader+cues"] = (apply_cues(texts, (compound[held] + 1) / 2) > 0.5).astype(int)
+        results["vader+cues"] = (apply_cues(texts, (compound[held] + 1) / 2) >= 0.525).astype(int)
         for name, lexicon, cues in (
             ("head", False, False),
             ("head+vader", True, False),

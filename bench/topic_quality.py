@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from insight.config import load_config
@@ -34,21 +35,28 @@ REPO = Path(__file__).resolve().parent.parent
 SETTINGS = ((0.0, 1.0), (0.45, 1.0), (0.55, 1.0), (0.45, 0.4), (0.55, 0.4))
 
 
-def demo_data(
-    embedder: MiniLMEmbedder, n: int
-) -> tuple[list[str], np.ndarray, list[int], list[str]]:
-    """Mention texts + embeddings, and (index, planted topic) for the evaluation subset."""
+def demo_corpus(n: int) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
+    """The demo corpus ingested into a scratch store: mentions (with character spans), comment
+    texts by id, and the planted topics of each comment ("a|b" for two)."""
     work = Path(tempfile.mkdtemp())
     write_corpus(work / "demo", n_comments=n)
-    truth = {
-        r["id"]: r["topics"] for r in csv.DictReader((work / "demo" / "ground_truth.csv").open())
-    }
+    with (work / "demo" / "ground_truth.csv").open() as handle:
+        truth = {r["id"]: r["topics"] for r in csv.DictReader(handle)}
     base = load_config(REPO / "configs" / "demo.toml")
     sources = [s.model_copy(update={"path": work / "demo" / s.path.name}) for s in base.sources]
     config = base.model_copy(update={"db_path": work / "db.duckdb", "sources": tuple(sources)})
     with Store(config.db_path) as store:
         run.ingest(config, store, progress=False)
         mentions = store.mentions()
+        comments = store.comments().set_index("id")["text"].to_dict()
+    return mentions, comments, truth
+
+
+def demo_data(
+    embedder: MiniLMEmbedder, n: int
+) -> tuple[list[str], np.ndarray, list[int], list[str]]:
+    """Mention texts + embeddings, and (index, planted topic) for the evaluation subset."""
+    mentions, _, truth = demo_corpus(n)
     texts = mentions["text"].tolist()
     longest: dict[str, int] = {}
     for i, (cid, text) in enumerate(zip(mentions["comment_id"], texts, strict=True)):
