@@ -15,7 +15,7 @@ import csv
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -91,15 +91,23 @@ def evaluate(
     index: list[int],
     truth: list[str],
     embedder: MiniLMEmbedder,
+    settings: tuple[tuple[float, float], ...] = SETTINGS,
+    init: Literal["pca", "spectral", "random"] = "pca",
 ) -> list[dict[str, Any]]:
     results = []
     p_positive = score_mentions(build_sentiment(load_config(None)), texts, vectors)["p_positive"]
-    for merge, gap in SETTINGS:
+    for merge, gap in settings:
+
+        def fit(merge: float = merge, gap: float = gap) -> TopicModel:
+            model = TopicModel(merge_distance=merge, merge_sentiment_gap=gap, umap_init=init)
+            return model.fit(
+                texts, vectors, embed=embedder.encode, p_positive=p_positive.to_numpy()
+            )
+
         started = time.perf_counter()
-        model = TopicModel(merge_distance=merge, merge_sentiment_gap=gap).fit(
-            texts, vectors, embed=embedder.encode, p_positive=p_positive.to_numpy()
-        )
+        model = fit()
         seconds = time.perf_counter() - started
+        again = fit()  # the same data and seed must give the same topics
         assert model.labels_ is not None
         predicted = model.labels_[index]
         tagged, _ = model.transform(vectors)
@@ -114,6 +122,7 @@ def evaluate(
                 "ari": adjusted_rand_score(truth, predicted),
                 "agreement": float(np.mean(tagged == model.labels_)),
                 "fit_s": seconds,
+                "again": bool(np.array_equal(model.labels_, np.asarray(again.labels_))),
             }
         )
     return results
@@ -122,14 +131,19 @@ def evaluate(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="1,500 demo comments, no Banking77")
+    parser.add_argument("--init", default="pca", choices=["pca", "spectral", "random"])
+    parser.add_argument("--default-only", action="store_true", help="merge off and the default")
     args = parser.parse_args()
+    settings = ((0.0, 1.0), (0.55, 0.4)) if args.default_only else SETTINGS
     embedder = MiniLMEmbedder()
-    rows = evaluate("demo", *demo_data(embedder, 1500 if args.quick else 6000), embedder)
+    demo = demo_data(embedder, 1500 if args.quick else 6000)
+    rows = evaluate("demo", *demo, embedder, settings, args.init)
     if not args.quick:
-        rows += evaluate("banking77", *banking_data(embedder), embedder)
+        rows += evaluate("banking77", *banking_data(embedder), embedder, settings, args.init)
+    print(f"\nUMAP init: {args.init}; 'same' = a second fit gave identical labels\n")
     header = (
         f"{'data':<10} {'merge':>5} {'gap':>4} {'topics':>6} {'outl.':>6} {'NMI':>6} {'ARI':>6} "
-        f"{'agree':>6} {'fit s':>6}  NMI/base topics/base"
+        f"{'agree':>6} {'fit s':>6} {'same':>5}  NMI/base topics/base"
     )
     print(header)
     print("-" * len(header))
@@ -139,6 +153,7 @@ def main() -> None:
             f"{row['data']:<10} {row['merge']:>5.2f} {row['gap']:>4.1f} {row['topics']:>6} "
             f"{row['outliers']:>6.1%} "
             f"{row['nmi']:>6.3f} {row['ari']:>6.3f} {row['agreement']:>6.1%} {row['fit_s']:>6.1f}"
+            f" {'yes' if row['again'] else 'NO':>5}"
             f"  {row['nmi'] / base['nmi']:>8.2f} {row['topics'] / base['topics']:>11.2f}"
         )
 

@@ -152,6 +152,9 @@ class TopicsConfig(_Strict):
     min_topic_size: int | Literal["auto"] = "auto"
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=5, ge=2)
+    umap_init: Literal["pca", "spectral", "random"] = Field(
+        default="pca", description="UMAP's starting layout; pca is reproducible, spectral is not."
+    )
     n_keywords: int = Field(default=8, ge=1)
     n_quotes: int = Field(default=3, ge=0)
     outliers: Literal["keep", "reduce"] = "reduce"

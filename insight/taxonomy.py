@@ -21,7 +21,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
 
 from insight.errors import InsightError
-from insight.models.topic_model import make_label
+from insight.models.topic_model import label_or_example
 from insight.schemas import Topic
 
 SYNTHETIC_BASE = 100_000
@@ -299,20 +299,12 @@ def propose_parts(
         children.append(
             {
                 "centroid": [round(float(x), 6) for x in centroid],
-                "label": _part_label(keywords[j], texts[closest[0]]),
+                "label": label_or_example(keywords[j], texts[closest[0]]),
                 "keywords": keywords[j],
                 "quotes": [texts[i] for i in closest],
             }
         )
     return groups, children
-
-
-def _part_label(keywords: list[str], quote: str) -> str:
-    """Keywords read best; a part made only of stop words ("keep it up") shows its quote."""
-    if keywords:
-        return make_label(keywords)
-    quote = " ".join(quote.split())
-    return quote if len(quote) <= 40 else quote[:39] + "…"
 
 
 def distinct_terms(

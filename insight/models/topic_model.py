@@ -98,6 +98,19 @@ def exact_knn(unit: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, 
     return indices, distances
 
 
+UNLABELLED = "Unlabelled"
+
+
+def label_or_example(keywords: Sequence[str], example: str) -> str:
+    """Keywords read best; a group of stop words and placeholders ("keep it up", "call me on
+    [PHONE]") shows its most typical text instead of "Unlabelled"."""
+    label = make_label(keywords)
+    example = " ".join(example.split())
+    if label != UNLABELLED or not example:
+        return label
+    return example if len(example) <= 40 else example[:39] + "…"
+
+
 def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
     """Readable label from ranked keywords, skipping terms already covered by a chosen phrase."""
     chosen: list[str] = []
@@ -112,7 +125,7 @@ def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
         if len(chosen) == max_terms:
             break
     if not chosen:
-        return "Unlabelled"
+        return UNLABELLED
     return (
         chosen[0][:1].upper()
         + chosen[0][1:]
@@ -142,6 +155,7 @@ class TopicModel:
     min_topic_size: int | Literal["auto"] = "auto"
     umap_neighbors: int = 15
     umap_components: int = 5
+    umap_init: Literal["pca", "spectral", "random"] = "pca"
     n_keywords: int = 8
     n_quotes: int = 3
     outliers: Literal["keep", "reduce"] = "reduce"
@@ -216,6 +230,7 @@ class TopicModel:
             embeddings,
             centroids,
             list(quotes_from if quotes_from is not None else texts),
+            list(texts),
         )
         self._build_index(embeddings, labels)
         self.meta_ = {
@@ -225,6 +240,18 @@ class TopicModel:
             "outlier_share": float(np.mean(labels == OUTLIER)),
         }
         return self
+
+    def _umap_init(self, embeddings: np.ndarray) -> str | np.ndarray:
+        """Starting layout. UMAP's spectral start is not reproducible when the kNN graph falls
+        apart into components (duplicate-heavy survey text does): the same data gave different
+        topics run to run. A PCA start is deterministic and cheap (measured in
+        ``bench/topic_quality.py``)."""
+        if self.umap_init != "pca":
+            return self.umap_init
+        centred = embeddings - embeddings.mean(axis=0)
+        _, _, components = np.linalg.svd(centred[:: max(1, len(centred) // 20_000)], False)
+        layout = centred @ components[: self.umap_components].T
+        return (layout / max(float(np.abs(layout).max()), 1e-12) * 10.0).astype(np.float32)
 
     def _min_size(self, n_docs: int) -> int:
         if self.min_topic_size == "auto":
@@ -257,6 +284,7 @@ class TopicModel:
             metric="cosine",
             random_state=self.seed,
             precomputed_knn=(*knn, None),
+            init=self._umap_init(embeddings),
         )
         hdbscan_model = HDBSCAN(
             min_cluster_size=size,
@@ -354,6 +382,7 @@ class TopicModel:
         embeddings: np.ndarray,
         centroids: np.ndarray,
         quote_texts: list[str],
+        texts: list[str],
     ) -> list[Topic]:
         topics: list[Topic] = []
         for row, topic_id in enumerate(topic_ids):
@@ -367,7 +396,8 @@ class TopicModel:
                 if len(quotes) == self.n_quotes:
                     break
             words = keywords.get(topic_id, [])[: self.n_keywords]
-            topics.append(Topic(topic_id, make_label(words), words, len(members), quotes))
+            label = label_or_example(words, texts[order[0]])
+            topics.append(Topic(topic_id, label, words, len(members), quotes))
         return topics
 
     def _build_index(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
