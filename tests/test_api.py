@@ -261,7 +261,8 @@ def test_topics_carry_labels_volume_nps_and_impact(
     real = [t for t in body["topics"] if t["topic_id"] >= 0]
     assert len(real) == len(fitted)
     for topic in real:
-        assert topic["label"] and topic["keywords"] and topic["quotes"]
+        # A cluster of stop words ("Keep it up.") has no keywords: it shows its typical clause.
+        assert topic["label"] not in ("", "Unlabelled") and topic["quotes"]
         if topic["impact"] is not None:
             low, high = topic["impact_ci"]
             assert low <= topic["impact"] <= high
