@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.preload_models:
             # no fitted model yet: /health says so and tagging answers 409 until one exists
             with suppress(InsightError):
-                await state.infer(state.tagger)
+                await state.infer(state.warm_up)
         state.start_scheduler()
         yield
         state.stop_scheduler()
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness plus which topic model the database serves, if any (no key needed)."""
         model: str | None = None
         try:
-            with state.db() as store:
+            with state.reader() as store:
                 model = active_model_id(store)
         except InsightError:
             model = None

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from api.schemas import NPSOut, TopicOut
-from insight.pipelines.views import Filters, ScoreGroup, SentimentLabel, View
+from insight.reads.views import Filters, ScoreGroup, SentimentLabel, View
 from insight.schemas import NPSStat, TopicImpact
 
 

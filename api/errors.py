@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from insight.access import AccessError
 from insight.errors import InsightError, NotFittedError, StoreError
-from insight.taxonomy import TaxonomyError
+from insight.taxonomy.edits import TaxonomyError
 
 log = logging.getLogger("insight.api")
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from insight.taxonomy.edits import MAX_PARTS, MIN_PARTS
+
 Short = Field(default=None, max_length=200)
 
 
@@ -204,8 +206,8 @@ class MergeIn(_In):
 
 
 class SplitIn(_In):
-    parts: int = Field(default=2, ge=2, le=8)
-    labels: list[str] | None = Field(default=None, max_length=8)
+    parts: int = Field(default=2, ge=MIN_PARTS, le=MAX_PARTS)
+    labels: list[str] | None = Field(default=None, max_length=MAX_PARTS)
 
 
 class EditOut(BaseModel):

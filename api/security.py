@@ -32,7 +32,7 @@ def authenticate(state: State, key: Annotated[str | None, Security(api_key_heade
     bootstrap = state.settings.admin_bootstrap()
     if bootstrap is not None and hmac.compare_digest(key.encode(), bootstrap.encode()):
         return Principal("bootstrap", "bootstrap admin", "admin")
-    with state.db() as store:
+    with state.reader() as store:  # never waits for a write
         return verify_key(store, key)
 
 

@@ -1,7 +1,9 @@
-"""Per-process state: the config, one database connection, the loaded tagger, cached views.
+"""Per-process state: the config, the database, the engine, and the threads that use them.
 
-DuckDB allows one writing process per file, so the service holds one connection and serialises
-access to it with a lock; model inference runs outside the lock.
+DuckDB allows one writing process per file. The service holds one connection: writes (tagging
+with ``store``, edits, keys) go through it under a lock; reads and authentication use a cursor
+per thread on the same database, so they run beside a write (MVCC) instead of waiting for it.
+Model inference runs on one thread, outside the lock.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import numpy as np
-
 from api.settings import Settings
 from insight.config import Config, load_config
-from insight.pipelines.enrich import embed_texts
-from insight.pipelines.notify import Notifier, start_scheduler
+from insight.engine import Engine, ReadCache
+from insight.models.embedder import MiniLMEmbedder
+from insight.notifications.notify import Notifier, start_scheduler
+from insight.pipelines.components import build_embedder
 from insight.pipelines.tagging import Tagger, serve_small_batches
-from insight.pipelines.views import View, ViewCache
+from insight.reads.views import View
 from insight.store import Store
 
 T = TypeVar("T")
@@ -36,32 +38,66 @@ class AppState:
         self.config: Config = load_config(settings.config, overrides)
         self._lock = threading.RLock()
         self._store: Store | None = None
-        self._tagger: Tagger | None = None
-        self.views = ViewCache()
+        self._engine: Engine | None = None
+        self._readers = threading.local()
+        self._cursors: list[Store] = []
+        self.cache = ReadCache()
+        self.embedder: MiniLMEmbedder = build_embedder(self.config)  # weights load on first use
         # One thread runs all model inference: torch's OpenMP pool is per calling thread, so
         # inference from many request threads would start competing pools on a small machine.
         self.inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         # Alerts after a stored batch are checked and delivered off the request path.
         self.notifications = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
-        self.notifier = Notifier(self.config, self.db)
+        self.notifier = Notifier(self.config, self.db, self._view_of)
         self.scheduler: Any = None
 
     async def infer(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the inference thread without blocking the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self.inference, work)
 
-    @contextmanager
-    def db(self) -> Iterator[Store]:
+    def _open(self) -> Store:
         with self._lock:
             if self._store is None:
                 self._store = Store(self.config.db_path)
-            yield self._store
+            return self._store
+
+    @contextmanager
+    def db(self) -> Iterator[Store]:
+        """The writing connection, one user at a time."""
+        with self._lock:
+            yield self._open()
+
+    @contextmanager
+    def reader(self) -> Iterator[Store]:
+        """This thread's own cursor on the database: no lock, reads beside writes."""
+        store: Store | None = getattr(self._readers, "store", None)
+        if store is None:
+            with self._lock:
+                store = self._open().cursor()
+                self._cursors.append(store)
+            self._readers.store = store
+        yield store
+
+    def engine(self) -> Engine:
+        """The writing engine (tagging, stored batches, edits); use under ``db()``."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = Engine(self.config, self._open(), self.embedder, self.cache)
+            return self._engine
+
+    def reading_engine(self, store: Store) -> Engine:
+        """An engine over a reader cursor, sharing the process's caches and encoder."""
+        return Engine(self.config, store, self.embedder, self.cache)
 
     def close(self) -> None:
         with self._lock:
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
             if self._store is not None:
                 self._store.close()
                 self._store = None
+                self._engine = None
         self.inference.shutdown(wait=False)
         self.notifications.shutdown(wait=True)
 
@@ -86,23 +122,20 @@ class AppState:
         except Exception:  # the request already succeeded; the log has the reason
             log.exception("alert check failed")
 
+    def _view_of(self, store: Store) -> View:
+        return self.reading_engine(store).view()
+
     def tagger(self, max_age: float = 0.0) -> Tagger:
         """The loaded tagger, synced with the active model and taxonomy (checked ``max_age`` ago
         at most)."""
-        with self._lock:
-            if self._tagger is None:
-                self._tagger = Tagger(self.config)
-                self._tagger.warm_up()
-            with self.db() as store:
-                self._tagger.sync(store, max_age)
-            return self._tagger
+        engine = self.engine()
+        with self.reader() as store:  # the check reads through this thread's cursor: no lock
+            return engine.tagger(max_age, store)
+
+    def warm_up(self) -> None:
+        self.tagger().warm_up()
 
     def view(self) -> View:
-        tagger = self.tagger()
-        assert tagger.topic_map is not None
-        with self.db() as store:
-
-            def embed(texts: list[str]) -> np.ndarray:
-                return embed_texts(texts, tagger.embedder, store)
-
-            return self.views.get(store, tagger.topic_map, embed)
+        """The current view (read path: loads no encoder unless a split needs embeddings)."""
+        with self.reader() as store:
+            return self.reading_engine(store).view()

@@ -166,8 +166,7 @@ def compare() -> None:
 def _job(n: int, queue: Any) -> None:
     from insight.config import Config, load_config
     from insight.demo.generator import write_corpus
-    from insight.pipelines import run
-    from insight.store import Store
+    from insight.engine import Engine
 
     folder = Path(tempfile.mkdtemp(prefix=f"growth-{n}-"))
     write_corpus(folder / "data", n_comments=n, seed=7)
@@ -183,15 +182,15 @@ def _job(n: int, queue: Any) -> None:
     data["report"]["out_dir"] = folder / "reports"
     config = Config.model_validate(data)
     seconds: dict[str, float] = {}
-    with Store(config.db_path) as store:
+    with Engine.open(config) as engine:
         started = time.perf_counter()
-        summary = run.ingest(config, store, progress=False)
+        summary = engine.ingest(progress=False)
         seconds["ingest"] = time.perf_counter() - started
         started = time.perf_counter()
-        fit = run.fit(config, store, progress=False)
+        fit = engine.fit(progress=False)
         seconds["fit+assign"] = time.perf_counter() - started
         started = time.perf_counter()
-        run.report(config, store)
+        engine.report()
         seconds["report"] = time.perf_counter() - started
     queue.put((n, summary.kept, fit.mentions, fit.topics, seconds, _peak_mb()))
 

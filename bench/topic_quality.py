@@ -23,12 +23,11 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from insight.config import load_config
 from insight.demo.generator import write_corpus
+from insight.engine import Engine
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import OUTLIER, TopicModel
-from insight.pipelines import run
 from insight.pipelines.components import build_sentiment
 from insight.pipelines.sentiment import score_mentions
-from insight.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 #: (topics.merge_distance, topics.merge_sentiment_gap); a gap of 1 turns the guard off.
@@ -45,10 +44,10 @@ def demo_corpus(n: int) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
     base = load_config(REPO / "configs" / "demo.toml")
     sources = [s.model_copy(update={"path": work / "demo" / s.path.name}) for s in base.sources]
     config = base.model_copy(update={"db_path": work / "db.duckdb", "sources": tuple(sources)})
-    with Store(config.db_path) as store:
-        run.ingest(config, store, progress=False)
-        mentions = store.mentions()
-        comments = store.comments().set_index("id")["text"].to_dict()
+    with Engine.open(config) as engine:
+        engine.ingest(progress=False)
+        mentions = engine.store.mentions()
+        comments = engine.store.comments().set_index("id")["text"].to_dict()
     return mentions, comments, truth
 
 

@@ -102,15 +102,12 @@ def ingest(
     quiet: QuietOpt = False,
 ) -> None:
     """Validate, redact, segment and store comments (bad rows go to the rejects table)."""
-    from insight.pipelines.run import ingest as run_ingest
-    from insight.store import Store
+    from insight.engine import Engine
 
     try:
         cfg = _config(config, set_)
-        with Store(cfg.db_path) as store:
-            summary = run_ingest(
-                cfg,
-                store,
+        with Engine.open(cfg) as engine:
+            summary = engine.ingest(
                 _sources(files, text_column, score_column, id_column, date_column),
                 progress=not quiet,
             )
@@ -122,13 +119,12 @@ def ingest(
 @app.command()
 def fit(config: ConfigOpt = None, set_: SetOpt = None, quiet: QuietOpt = False) -> None:
     """Fit topics on every stored mention and save the model (safe formats, no pickle)."""
-    from insight.pipelines.run import fit as run_fit
-    from insight.store import Store
+    from insight.engine import Engine
 
     try:
         cfg = _config(config, set_)
-        with Store(cfg.db_path) as store:
-            _print_fit(run_fit(cfg, store, progress=not quiet))
+        with Engine.open(cfg) as engine:
+            _print_fit(engine.fit(progress=not quiet))
     except InsightError as exc:
         _fail(exc)
 
@@ -151,17 +147,14 @@ def tag(
     quiet: QuietOpt = False,
 ) -> None:
     """Assign new comments to the fitted topics (never refits)."""
-    from insight.pipelines.run import tag as run_tag
-    from insight.store import Store
+    from insight.engine import Engine
 
     try:
         cfg = _config(config, set_)
         sources = _sources([file], text_column, score_column, id_column, date_column)
         assert sources is not None
-        with Store(cfg.db_path) as store:
-            summary, tagged = run_tag(
-                cfg, store, sources[0], persist=store_results, progress=not quiet
-            )
+        with Engine.open(cfg) as engine:
+            summary, tagged = engine.tag_file(sources[0], persist=store_results, progress=not quiet)
         _print_ingest(summary)
         if out is not None:
             if out.suffix == ".jsonl":
@@ -184,13 +177,12 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
 ) -> None:
     """Write the topic report (Markdown + HTML) for the active model."""
-    from insight.pipelines.run import report as run_report
-    from insight.store import Store
+    from insight.engine import Engine
 
     try:
         cfg = _config(config, set_)
-        with Store(cfg.db_path) as store:
-            paths = run_report(cfg, store, out)
+        with Engine.open(cfg) as engine:
+            paths = engine.report(out)
         for path in paths.values():
             typer.echo(f"wrote {path}")
     except InsightError as exc:
@@ -209,7 +201,7 @@ def run(
     quiet: QuietOpt = False,
 ) -> None:
     """The main job in one command: ingest → fit topics → report."""
-    from insight.pipelines.run import run_all
+    from insight.engine import run_all
 
     try:
         started = time.perf_counter()
@@ -368,13 +360,13 @@ def tag_distributed(
     ] = None,
 ) -> None:
     """Tag a Parquet dataset on Ray (local, or a cluster with --address); never refits."""
-    from insight.pipelines.distributed import model_spec, tag_parquet
-    from insight.store import Store
+    from insight.engine import Engine
+    from insight.pipelines.distributed import tag_parquet
 
     try:
         cfg = _config(config, set_)
-        with Store(cfg.db_path, read_only=True) as store:
-            spec = model_spec(cfg, store)
+        with Engine.open(cfg, read_only=True) as engine:
+            spec = engine.model_spec()
         rows = tag_parquet(spec, source, out, workers, batch_size, address)
     except InsightError as exc:
         _fail(exc)
@@ -393,18 +385,17 @@ def schedule(
     missed while it was down are sent on the next check. Needs [[digests]] or [[alerts]].
     """
     import logging
-    from contextlib import nullcontext
 
-    from insight.pipelines.notify import Notifier, start_scheduler
-    from insight.store import Store
+    from insight.engine import Engine
+    from insight.notifications.notify import start_scheduler
 
     try:
         cfg = _config(config, set_)
         if not (cfg.digests or cfg.alerts):
             raise InsightError("no [[digests]] or [[alerts]] in the config: nothing to schedule")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        with Store(cfg.db_path) as store:
-            notifier = Notifier(cfg, lambda: nullcontext(store))
+        with Engine.open(cfg) as engine:
+            notifier = engine.notifier()
             if once:
                 typer.echo(str(notifier.tick()))
                 return

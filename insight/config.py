@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from insight.analytics.value import AdvocacyValue
 from insight.errors import ConfigError
 from insight.registry import check_name
+from insight.schemas import INPUT_FIELDS
 
 
 def _component(kind: str, name: str) -> str:
@@ -29,18 +30,7 @@ def _component(kind: str, name: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-CANONICAL_FIELDS = (
-    "id",
-    "text",
-    "score",
-    "created_at",
-    "channel",
-    "touchpoint",
-    "respondent_id",
-    "team",
-    "agent",
-    "segment",
-)
+CANONICAL_FIELDS = INPUT_FIELDS
 
 
 class _Strict(BaseModel):

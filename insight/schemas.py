@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -21,6 +21,16 @@ class Comment:
     team: str | None = None
     agent: str | None = None
     segment: str | None = None
+
+
+#: A comment's fields in storage order (the ``comments`` table adds ``run_id``).
+COMMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Comment))
+#: The fields an input column can be mapped to (``source`` comes from the source, not a column).
+INPUT_FIELDS: tuple[str, ...] = tuple(f for f in COMMENT_FIELDS if f != "source")
+#: Optional free-text attributes of a comment (validated and stored as given).
+ATTRIBUTE_FIELDS = ("channel", "touchpoint", "respondent_id", "team", "agent", "segment")
+#: The label of mentions no topic claims, wherever topics are listed.
+UNASSIGNED_LABEL = "Unassigned (outliers)"
 
 
 @dataclass(slots=True, frozen=True)

@@ -94,26 +94,25 @@ def fitted_demo(
     demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder
 ) -> Config:
     """The small demo corpus ingested and fitted once per session (do not write to it)."""
-    from insight.pipelines import run
-    from insight.store import Store
+    from insight.engine import Engine
 
     work = tmp_path_factory.mktemp("fitted")
     config = demo_config(demo_dir, work)
-    with Store(config.db_path) as store:
-        run.ingest(config, store, progress=False)
-        run.fit(config, store, embedder=embedder, progress=False)
+    with Engine.open(config, embedder=embedder) as engine:
+        engine.ingest(progress=False)
+        engine.fit(progress=False)
     return config
 
 
 def writable_copy(config: Config, folder: Path) -> Path:
-    """A config file for a copy of ``config``'s database (same saved models), for the API."""
+    """A config file for a copy of ``config``'s database (the model is inside it), for the API."""
     import shutil
 
     db = folder / "api.duckdb"
     shutil.copy(config.db_path, db)
     path = folder / "api.toml"
     path.write_text(
-        f'db_path = "{db}"\nartifacts_dir = "{config.artifacts_dir}"\n'
+        f'db_path = "{db}"\n'
         f"[report]\nmin_topic_volume_for_nps = {config.report.min_topic_volume_for_nps}\n",
         encoding="utf-8",
     )

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from insight.config import Config
-from insight.pipelines.distributed import build_tagger, model_spec, tag_frame, tag_parquet
-from insight.store import Store
+from insight.engine import Engine
+from insight.pipelines.distributed import build_tagger, tag_frame, tag_parquet
 
 
 def test_ray_tagging_matches_one_machine(fitted_demo: Config, tmp_path: Path) -> None:
@@ -26,8 +26,8 @@ def test_ray_tagging_matches_one_machine(fitted_demo: Config, tmp_path: Path) ->
     rows.loc[7, "score"] = 11  # another
     source = tmp_path / "in.parquet"
     rows.to_parquet(source)
-    with Store(fitted_demo.db_path, read_only=True) as store:
-        spec = model_spec(fitted_demo, store)
+    with Engine.open(fitted_demo, read_only=True) as engine:
+        spec = engine.model_spec()
 
     written = tag_parquet(spec, source, tmp_path / "out", workers=2, batch_size=40)
     distributed = pd.read_parquet(tmp_path / "out")

@@ -23,8 +23,8 @@ from api.app import create_app
 from api.settings import DEV_ADMIN_KEY, Settings
 from insight.config import Config, load_config
 from insight.errors import ConfigError
-from insight.pipelines.alerts import evaluate
-from insight.pipelines.notify import Notifier, fire_times, previous_fire
+from insight.notifications.alerts import evaluate
+from insight.notifications.notify import Notifier, fire_times, previous_fire
 from insight.store import Store
 
 from .conftest import writable_copy
@@ -451,9 +451,9 @@ def test_a_topic_absent_before_alerts_as_new() -> None:
     """A topic with no mentions in the windows before and many now is the strongest emergence."""
     import pandas as pd
 
-    from insight.pipelines.views import View
+    from insight.reads.views import View
     from insight.schemas import Topic
-    from insight.taxonomy import TopicMap
+    from insight.taxonomy.edits import TopicMap
 
     end = datetime(2026, 11, 20)
     rows = [(f"old{i}", end - timedelta(days=40 + i % 100), i % 3) for i in range(300)]

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from insight.config import SourceConfig
+from insight.engine import Engine
 from insight.models.embedder import MiniLMEmbedder
-from insight.pipelines import run
 from insight.store import Store
 
 from .conftest import demo_config
@@ -21,10 +21,10 @@ def fitted_run(
 ) -> tuple[object, Path]:
     work = tmp_path_factory.mktemp("e2e")
     config = demo_config(demo_dir, work)
-    with Store(config.db_path) as store:
-        summary = run.ingest(config, store, progress=False)
-        fit = run.fit(config, store, embedder=embedder, progress=False)
-        paths = run.report(config, store)
+    with Engine.open(config, embedder=embedder) as engine:
+        summary = engine.ingest(progress=False)
+        fit = engine.fit(progress=False)
+        paths = engine.report()
     return (config, summary, fit, paths), work
 
 
@@ -72,9 +72,9 @@ def test_fit_and_tag_agree(fitted_run: tuple, demo_dir: Path, embedder: MiniLMEm
     assert fit.tag_agreement >= 0.95
     # tagging the training file again (without storing) reproduces the fit's assignments
     source = next(s for s in config.sources if s.path.suffix == ".jsonl")
-    with Store(config.db_path) as store:
-        _, tagged = run.tag(config, store, source, persist=False, embedder=embedder, progress=False)
-        fitted = store.assignments(fit.model_id, origin="fit")
+    with Engine.open(config, embedder=embedder) as engine:
+        _, tagged = engine.tag_file(source, persist=False, progress=False)
+        fitted = engine.store.assignments(fit.model_id, origin="fit")
     merged = tagged.merge(fitted, on="mention_id", suffixes=("_tag", "_fit"))
     assert len(merged) == len(tagged) > 0
     agreement = (merged["topic_id_tag"] == merged["topic_id_fit"]).mean()
@@ -90,17 +90,16 @@ def test_tag_new_comments_and_store(
         "id,text,score\nn1,The app keeps crashing since the update,2\n"
         "n2,,5\nn3,Refund took three weeks but the staff were lovely,6\n"
     )
-    with Store(config.db_path) as store:
-        summary, tagged = run.tag(
-            config, store, SourceConfig(path=new), persist=True, embedder=embedder, progress=False
-        )
+    with Engine.open(config, embedder=embedder) as engine:
+        store = engine.store
+        summary, tagged = engine.tag_file(SourceConfig(path=new), persist=True, progress=False)
         assert summary.rows_in == 3 and summary.kept == 2 and summary.rejected == 1
         assert set(tagged["comment_id"]) == {"n1", "n3"}
         assert len(tagged[tagged["comment_id"] == "n3"]) == 2  # two clauses, two mentions
         stored = store.assignments(fit.model_id, origin="tag")
         assert set(stored["comment_id"]) == {"n1", "n3"}
         # ingesting the same ids again is rejected, not double counted
-        again = run.ingest(config, store, [SourceConfig(path=new)], progress=False)
+        again = engine.ingest([SourceConfig(path=new)], progress=False)
         assert again.kept == 0 and again.rejected == 3
 
 
@@ -116,6 +115,12 @@ def test_report_is_readable(fitted_run: tuple) -> None:
     assert "## What changed: before 2026-10-01 vs from 2026-10-01" in markdown
     assert "## Key drivers" in markdown and 'id="delta-nps"' in html
     assert "value at stake £" in markdown  # the demo config sets the economics
+    # the HTML page carries every section of the Markdown report
+    for section in ('id="channels"', 'id="drags"', 'id="drivers"', 'id="change"'):
+        assert section in html, section
+    # Markdown is not HTML-escaped; HTML is
+    assert "&#39;" not in markdown and "&amp;" not in markdown
+    assert "<script" not in html
 
 
 def test_fit_on_a_sample_assigns_every_mention(
@@ -133,8 +138,9 @@ def test_fit_on_a_sample_assigns_every_mention(
     data["db_path"] = db
     data["topics"] |= {"fit_sample": 500, "assign_chunk": 300}
     config = Config.model_validate(data)
-    with Store(db) as store:
-        result = run.fit(config, store, embedder=embedder, progress=False)
+    with Engine.open(config, embedder=embedder) as engine:
+        store = engine.store
+        result = engine.fit(progress=False)
         rows = store.assignments(result.model_id)
         mentions = store.count("mentions")
         sentiment = store.count("mention_sentiment")

@@ -13,11 +13,10 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import DEV_ADMIN_KEY, Settings
 from insight.config import Config, load_config
+from insight.engine import Engine
 from insight.models.embedder import MiniLMEmbedder
-from insight.pipelines import run
 from insight.schemas import Topic
-from insight.store import Store
-from insight.taxonomy import (
+from insight.taxonomy.edits import (
     SYNTHETIC_BASE,
     TaxonomyError,
     TopicMap,
@@ -146,11 +145,11 @@ def test_api_edits_persist_across_restart_and_refit(
 
     # refit with another seed: a new model id; the edits re-attach by centroid
     config = load_config(config_file, {"seed": 7})
-    with Store(config.db_path) as store:
-        old_model = store.setting("active_topic_model")
-        run.fit(config, store, embedder=embedder, progress=False)
-        assert store.setting("active_topic_model") != old_model
-        run.report(config, store, tmp_path / "report")
+    with Engine.open(config, embedder=embedder) as engine:
+        old_model = engine.store.setting("active_topic_model")
+        engine.fit(progress=False)
+        assert engine.store.setting("active_topic_model") != old_model
+        engine.report(tmp_path / "report")
     report = (tmp_path / "report" / "topic_report.md").read_text(encoding="utf-8")
     with TestClient(create_app(settings)) as client:
         refit = client.get("/v1/topics", headers=ADMIN).json()["topics"]

@@ -177,16 +177,15 @@ def test_fit_on_a_duplicate_heavy_corpus_is_reproducible(
     start was not reproducible there (the demo's 11k mentions gave 1.3%–2.9% outliers run to run).
     The PCA start (the default) is."""
     from insight.demo.generator import write_corpus
-    from insight.pipelines import run
-    from insight.store import Store
+    from insight.engine import Engine
 
     from .conftest import demo_config
 
     write_corpus(tmp_path / "demo", n_comments=6000, seed=7)
     config = demo_config(tmp_path / "demo", tmp_path)
-    with Store(config.db_path) as store:
-        run.ingest(config, store, progress=False)
-        texts = store.mentions()["text"].tolist()
+    with Engine.open(config) as engine:
+        engine.ingest(progress=False)
+        texts = engine.store.mentions()["text"].tolist()
     vectors = embedder.encode(texts)
     first = TopicModel().fit(texts, vectors).labels_
     second = TopicModel().fit(texts, vectors).labels_

@@ -26,9 +26,9 @@ from api.schemas import (
 from api.security import DetailReader, State, SummaryReader
 from api.state import AppState
 from insight.errors import InsightError
-from insight.pipelines import views
-from insight.pipelines.enrich import embed_texts
-from insight.pipelines.views import Filters, View
+from insight.reads import views
+from insight.reads.views import Filters, View
+from insight.taxonomy.edits import MAX_PARTS, MIN_PARTS
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 FilterParams = Annotated[Filters, Depends(filters)]
@@ -79,20 +79,17 @@ async def subtopics(
     state: State,
     _: DetailReader,
     chosen: FilterParams,
-    parts: Annotated[int, Query(ge=2, le=8)] = 4,
+    parts: Annotated[int, Query(ge=MIN_PARTS, le=MAX_PARTS)] = 4,
 ) -> SubtopicsResponse:
     """Drill down: a topic's mentions (under the filters) in sub-topics, each with its NPS and
     CI, quotes and negative share. Read-only; `POST .../split` makes such parts permanent."""
     view = await _view(state, chosen)
     if topic_id not in {t.topic_id for t in view.topics}:
         raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
-    embedder = state.tagger().embedder
 
     def work() -> list[views.Subtopic]:
-        with state.db() as store:
-            return views.drill_down(
-                view, topic_id, parts, lambda texts: embed_texts(texts, embedder, store)
-            )
+        with state.reader() as store:
+            return views.drill_down(view, topic_id, parts, state.reading_engine(store).embed)
 
     found = await run_in_threadpool(work)
     return SubtopicsResponse(

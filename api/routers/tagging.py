@@ -73,11 +73,11 @@ async def tag(body: TagRequest, state: State, principal: Tagging) -> TagResponse
     records = [c.model_dump() for c in body.comments]
 
     def work() -> TagOutcome:
-        tagger = state.tagger(max_age=1.0)  # a refit or an edit shows within a second
+        tagger = state.tagger()  # a refit or an edit shows on the next request
         stored_ids: set[str] = set()
         if body.store:
             ids = [r["id"] for r in records if r.get("id")]
-            with state.db() as store:
+            with state.reader() as store:
                 stored_ids = store.existing_comment_ids(ids)
         outcome = tagger.tag(records, stored_ids)
         if body.store:

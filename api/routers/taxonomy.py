@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
@@ -12,9 +11,8 @@ from api.errors import NotFound
 from api.schemas import EditOut, MergeIn, PinIn, RenameIn, SplitIn, TaxonomyResponse
 from api.security import DetailReader, Editor, State
 from api.state import AppState
-from insight.pipelines.curation import record_edit, split_topic, undo_edit
-from insight.pipelines.enrich import embed_texts
-from insight.taxonomy import TopicMap, merge_edit, pin_edit, rename_edit
+from insight.taxonomy.curation import record_edit, split_topic, undo_edit
+from insight.taxonomy.edits import TopicMap, merge_edit, pin_edit, rename_edit
 
 router = APIRouter(prefix="/v1", tags=["taxonomy"])
 
@@ -33,25 +31,22 @@ def _summary(kind: str, payload: dict[str, Any]) -> str:
 
 
 def _listing(state: AppState) -> TaxonomyResponse:
-    tagger = state.tagger()
-    assert tagger.topic_map is not None
-    with state.db() as store:
+    with state.reader() as store:
+        tmap = state.reading_engine(store).taxonomy()
         edits = store.taxonomy_edits()
     return TaxonomyResponse(
-        model_id=tagger.model_id,
+        model_id=tmap.model_id,
         edits=[
             EditOut(edit_id=e, kind=k, author=a, created_at=w.isoformat(), summary=_summary(k, p))
             for e, k, p, a, w in edits
         ],
-        problems=tagger.topic_map.problems,
+        problems=tmap.problems,
     )
 
 
 def _edit(state: AppState, author: str, make: Any) -> TaxonomyResponse:
-    tagger = state.tagger()
-    assert tagger.topic_map is not None
-    tmap: TopicMap = tagger.topic_map
     with state.db() as store:
+        tmap: TopicMap = state.engine().taxonomy()
         kind, payload = make(tmap, store)
         record_edit(store, kind, payload, author)
     return _listing(state)
@@ -88,13 +83,9 @@ async def merge(body: MergeIn, state: State, who: Editor) -> TaxonomyResponse:
 @router.post("/topics/{topic_id}/split", response_model=TaxonomyResponse)
 async def split(topic_id: int, body: SplitIn, state: State, who: Editor) -> TaxonomyResponse:
     """Split an original topic into sub-topics (k-means on its mentions' embeddings)."""
-    embedder = state.tagger().embedder
 
     def make(tmap: TopicMap, store: Any) -> tuple[str, dict[str, Any]]:
-        def embed(texts: list[str]) -> np.ndarray:
-            return embed_texts(texts, embedder, store)
-
-        return split_topic(store, tmap, topic_id, body.parts, body.labels, embed)
+        return split_topic(store, tmap, topic_id, body.parts, body.labels, state.engine().embed)
 
     return await run_in_threadpool(_edit, state, who.name, make)
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from insight.models.bundled import MINILM_ID, minilm_dir
+from insight.models.fast_encoder import FastEncoder, pick_precision
 from insight.registry import register
 
 DIMENSION = 384
@@ -31,13 +32,6 @@ def pick_device(device: str) -> str:
     if torch.cuda.is_available():
         return "cuda"
     return "cpu"
-
-
-def pick_precision(precision: str, device: str) -> str:
-    """``auto`` is bf16 on a GPU (tensor cores, cosine ≥ 0.999 to fp32) and fp32 elsewhere."""
-    if precision != "auto":
-        return precision
-    return "bf16" if device == "cuda" else "fp32"
 
 
 @dataclass
@@ -67,28 +61,23 @@ class MiniLMEmbedder:
         precision = pick_precision(self.precision, self.resolved_device)
         return MINILM_ID if precision == "fp32" else f"{MINILM_ID}+{precision}"
 
-    def _load(self) -> Any:
+    def _load(self) -> FastEncoder:
         with self._lock:  # API requests may arrive together: load the weights once
-            return self._loaded()
-
-    def _loaded(self) -> Any:
-        if self._encoder is None:
-            # Belt and braces: the model is a local folder, and nothing may reach a model hub.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from insight.models.fast_encoder import FastEncoder
-
-            device = self.resolved_device
-            on_gpu = device == "cuda"
-            self._encoder = FastEncoder(
-                minilm_dir(),
-                device=device,
-                precision=pick_precision(self.precision, device),
-                token_budget=None if on_gpu else self.batch_size * 32,
-                max_rows=None if on_gpu else self.batch_size,
-                chunk=65536 if on_gpu else 4096,  # a CPU reports progress more often
-            )
-        return self._encoder
+            if self._encoder is None:
+                # Belt and braces: the model is a local folder; nothing may reach a model hub.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                device = self.resolved_device
+                on_gpu = device == "cuda"
+                self._encoder = FastEncoder(
+                    minilm_dir(),
+                    device=device,
+                    precision=pick_precision(self.precision, device),
+                    token_budget=None if on_gpu else self.batch_size * 32,
+                    max_rows=None if on_gpu else self.batch_size,
+                    chunk=65536 if on_gpu else 4096,  # a CPU reports progress more often
+                )
+            return self._encoder
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:

@@ -10,6 +10,7 @@ included) without refitting and without loading untrusted code.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -439,46 +440,58 @@ class TopicModel:
         return self.index32_
 
     # persistence -------------------------------------------------------------------------------
-    def save(self, folder: str | Path) -> Path:
+    def to_files(self) -> dict[str, bytes]:
+        """The fitted model as two files: ``model.json`` and ``arrays.npz`` (no pickle)."""
         if self.index_vectors_ is None or self.centroids_ is None or self.index_labels_ is None:
             raise NotFittedError("nothing to save: the topic model is not fitted")
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         document = {
             "format_version": FORMAT_VERSION,
             "params": self.params(),
             "meta": self.meta_,
             "topics": [asdict(t) for t in self.topics_],
         }
-        (out / "model.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+        arrays = io.BytesIO()
         np.savez(
-            out / "arrays.npz",
+            arrays,
             centroids=self.centroids_,
             index_vectors=self.index_vectors_,
             index_labels=self.index_labels_,
         )
-        return out
+        text = json.dumps(document, indent=2).encode("utf-8")
+        return {"model.json": text, "arrays.npz": arrays.getvalue()}
 
     @classmethod
-    def load(cls, folder: str | Path) -> TopicModel:
-        folder = Path(folder)
-        spec = folder / "model.json"
-        if not spec.exists():
-            raise NotFittedError(f"no saved topic model at {folder}; run `insight fit` first")
-        document = json.loads(spec.read_text(encoding="utf-8"))
-        if document.get("format_version") != FORMAT_VERSION:
+    def from_files(cls, files: dict[str, bytes], where: str = "the database") -> TopicModel:
+        """Rebuild a model from ``to_files`` output; arrays load with ``allow_pickle=False``."""
+        if "model.json" not in files:
+            raise NotFittedError(f"no saved topic model in {where}; run `insight fit` first")
+        document = json.loads(files["model.json"].decode("utf-8"))
+        if document.get("format_version") != FORMAT_VERSION or "arrays.npz" not in files:
             raise NotFittedError(
-                f"{spec}: unsupported format {document.get('format_version')}; "
-                "refit with `insight fit`"
+                f"{where}: unsupported format {document.get('format_version')} or missing "
+                "arrays; refit with `insight fit`"
             )
         model = cls(**document["params"])
-        with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+        with np.load(io.BytesIO(files["arrays.npz"]), allow_pickle=False) as arrays:
             model.centroids_ = arrays["centroids"]
             model.index_vectors_ = arrays["index_vectors"]
             model.index_labels_ = arrays["index_labels"]
         model.topics_ = [Topic(**t) for t in document["topics"]]
         model.meta_ = document.get("meta", {})
         return model
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the model's files into ``folder`` (an export; the database holds the model)."""
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for name, content in self.to_files().items():
+            (Path(folder) / name).write_bytes(content)
+        return Path(folder)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> TopicModel:
+        names = ("model.json", "arrays.npz")
+        files = {n: (Path(folder) / n).read_bytes() for n in names if (Path(folder) / n).exists()}
+        return cls.from_files(files, str(folder))
 
 
 @register("topic_model", "insight.bertopic.v1")

@@ -1,8 +1,9 @@
 """Batch tagging on a Ray cluster (Ray Data): Parquet in, Parquet out, same results as one machine.
 
-The driver reads the active model id and the taxonomy edits from the database once; each Ray
-actor loads the saved model (JSON + npz) and the encoder itself and runs the same ``Tagger`` as
-the API, on batches of rows. No worker touches the database. Output: one row per mention
+The driver takes a ``ModelSpec`` from the engine (active model id, its files, the taxonomy edits);
+each Ray actor rebuilds the model from those files (JSON + npz, no pickle), loads the encoder
+and runs the same ``Tagger`` as the API, on batches of rows. No worker touches the database.
+Output: one row per mention
 (``comment_id``, ``position``, ``text``, ``topic_id``, ``label``, ``confidence``, ``sentiment``,
 ``p_positive``) plus one row per rejected input row (``reject_reason`` set, mention fields
 empty), so rows in = comments kept + rows rejected can be checked from the output alone.
@@ -10,7 +11,7 @@ empty), so rows in = comments kept + rows rejected can be checked from the outpu
 Local (tests, a laptop): ``ray.init()`` starts a local cluster. A real cluster: ``ray start
 --head`` on one node, ``ray start --address=<head>:6379`` on the others, then
 ``insight tag-distributed in.parquet out/ --address auto`` from a node of the cluster (every node
-needs this project installed and the artifacts folder at the same path, e.g. shared storage).
+needs this project installed; the model travels in the spec, so no shared folder is needed).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ import pandas as pd
 
 from insight.config import Config
 from insight.errors import IngestError
+from insight.extras import require_extra
 from insight.models.topic_model import TopicModel
 from insight.pipelines.tagging import Tagger, serve_small_batches
-from insight.pipelines.topics import active_model_id, model_dir
-from insight.store import Store
-from insight.taxonomy import build_topic_map
+from insight.taxonomy.edits import build_topic_map
 
 OUTPUT_COLUMNS = {
     "comment_id": "string",
@@ -48,21 +48,17 @@ OUTPUT_COLUMNS = {
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What a worker needs to tag exactly like the service: config, model id, taxonomy edits."""
+    """What a worker needs to tag exactly like the service: config, model, taxonomy edits."""
 
     config: dict[str, Any]
     model_id: str
     edits: list[tuple[int, str, dict[str, Any]]]
-
-
-def model_spec(config: Config, store: Store) -> ModelSpec:
-    edits = [(e[0], e[1], e[2]) for e in store.taxonomy_edits()]
-    return ModelSpec(config.model_dump(mode="json"), active_model_id(store), edits)
+    files: dict[str, bytes]
 
 
 def build_tagger(spec: ModelSpec) -> Tagger:
     config = Config.model_validate(spec.config)
-    model = TopicModel.load(model_dir(config, spec.model_id))
+    model = TopicModel.from_files(spec.files, f"model {spec.model_id}")
     centroids = model.centroids_ if model.centroids_ is not None else None
     assert centroids is not None
     tagger = Tagger(config)
@@ -135,7 +131,8 @@ def tag_parquet(
     output joinable and the result independent of how rows are split across workers).
     """
     import pyarrow.parquet as pq
-    import ray
+
+    ray = require_extra("ray", "ray", "distributed tagging")
 
     if not source.exists():
         raise IngestError(f"input not found: {source}")

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from insight.config import CANONICAL_FIELDS, IngestConfig, SourceConfig
 from insight.errors import IngestError
-from insight.schemas import Comment, Reject
+from insight.schemas import ATTRIBUTE_FIELDS, Comment, Reject
 
 RAW_KEEP_CHARS = 10_000
 # Read oversized fields whole so they are rejected with their real length, not a parser error.
@@ -253,7 +253,7 @@ def to_comment(
         column = columns.get(field)
         return values.get(column) if column else None
 
-    for field in ("id", "channel", "touchpoint", "respondent_id", "team", "agent", "segment"):
+    for field in ("id", *ATTRIBUTE_FIELDS):
         value = get(field)
         if isinstance(value, str) and _has_surrogates(value):
             raise RowError(f"{field} is not valid {source.encoding} (undecodable bytes)")

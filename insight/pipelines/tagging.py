@@ -1,8 +1,9 @@
 """Tag in-memory comments with the active topic model: load once, never refit.
 
-Used by the tagging API. Models (encoder, segmenter, redactor, sentiment) load once per
-``Tagger``; the topic model and the analysts' taxonomy are reloaded only when a refit or an edit
-changed them. ``tag`` is pure computation; ``persist`` writes a tagged batch like an ingest.
+Used through ``insight.engine`` by the CLI, the tagging API and Ray workers. Models (encoder,
+segmenter, redactor, sentiment) load once per ``Tagger``; the topic model and the analysts'
+taxonomy are reloaded only when a refit or an edit changed them. ``tag`` is pure computation;
+``persist`` writes a tagged batch like an ingest.
 """
 
 from __future__ import annotations
@@ -28,17 +29,16 @@ from insight.pipelines.components import (
     build_segmenter,
     build_sentiment,
 )
-from insight.pipelines.curation import load_topic_map
 from insight.pipelines.ingest import read_records
 from insight.pipelines.prepare import prepare_chunk, stored_rejects
 from insight.pipelines.sentiment import score_mentions
-from insight.pipelines.topics import active_model_id, model_dir
-from insight.schemas import Comment, Mention, Reject
+from insight.pipelines.topics import active_model_id, load_model
+from insight.schemas import UNASSIGNED_LABEL, Comment, Mention, Reject
 from insight.store import Store
-from insight.taxonomy import TopicMap
+from insight.taxonomy.curation import load_topic_map
+from insight.taxonomy.edits import TopicMap
 
 API_SOURCE = "api"
-UNASSIGNED = "Unassigned (outliers)"
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Tagger:
             return
         with self._lock:
             if key[0] != self.model_id or self.model is None:
-                self.model = TopicModel.load(model_dir(self.config, key[0]))
+                self.model = load_model(self.config, store, key[0])
                 self.model_id = key[0]
             self.topic_map = load_topic_map(store, self.model_id, self.model)
             self._key = key
@@ -115,17 +115,29 @@ class Tagger:
     def tag(
         self, records: Sequence[dict[str, Any]], stored_ids: set[str] | frozenset[str] = frozenset()
     ) -> TagOutcome:
-        """Validate, redact, segment, embed, assign topics and sentiment. Never refits."""
+        """Validate, redact, segment, embed, assign topics and sentiment. Never refits.
+
+        Rejects carry the index of their record in ``records``.
+        """
+        with_ids = [r if r.get("id") else {**r, "id": f"api-{uuid.uuid4().hex}"} for r in records]
+        validated = list(read_records(with_ids, self.source, self.config.ingest))
+        return self.tag_validated(validated, stored_ids)
+
+    def tag_validated(
+        self,
+        validated: Sequence[Comment | Reject],
+        stored_ids: set[str] | frozenset[str] = frozenset(),
+    ) -> TagOutcome:
+        """Tag rows already read and validated (a file chunk, a request): the one tagging path
+        behind ``insight tag``, ``POST /v1/tag`` and ``insight tag-distributed``."""
         model, tmap = self.model, self.topic_map
         if model is None or tmap is None:
             raise RuntimeError("call sync(store) before tag()")
-        with_ids = [r if r.get("id") else {**r, "id": f"api-{uuid.uuid4().hex}"} for r in records]
-        validated = list(read_records(with_ids, self.source, self.config.ingest))
         kept, rejects, mentions = prepare_chunk(
-            validated, self.redactor, self.segmenter, self.config.clean.dedupe, stored_ids
+            list(validated), self.redactor, self.segmenter, self.config.clean.dedupe, stored_ids
         )
         frame, model_ids = self._score(model, tmap, mentions)
-        return TagOutcome(self.model_id, len(records), kept, rejects, frame, model_ids)
+        return TagOutcome(self.model_id, len(validated), kept, rejects, frame, model_ids)
 
     def _score(
         self, model: TopicModel, tmap: TopicMap, mentions: list[Mention]
@@ -149,7 +161,7 @@ class Tagger:
         model_ids, confidence = model.transform(embeddings)
         scored = score_mentions(self.sentiment, texts, embeddings)
         topic_ids = tmap.assign(model_ids, embeddings)
-        names = {t: e.topic.label for t, e in tmap.topics.items()} | {OUTLIER: UNASSIGNED}
+        names = {t: e.topic.label for t, e in tmap.topics.items()} | {OUTLIER: UNASSIGNED_LABEL}
         frame["topic_id"] = topic_ids
         frame["confidence"] = confidence
         frame["label"] = [names.get(int(t), f"Topic {t}") for t in topic_ids]

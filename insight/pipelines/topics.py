@@ -27,7 +27,6 @@ ACTIVE_MODEL_KEY = "active_topic_model"
 @dataclass(frozen=True)
 class FitResult:
     model_id: str
-    model_dir: Path
     mentions: int
     topics: int
     outlier_share: float
@@ -35,8 +34,22 @@ class FitResult:
     seconds: float
 
 
-def model_dir(config: Config, model_id: str) -> Path:
+def legacy_model_dir(config: Config, model_id: str) -> Path:
+    """Where releases before schema version 2 saved a fitted model (beside the database)."""
     return config.artifacts_dir / "topic_models" / model_id
+
+
+def load_model(config: Config, store: Store, model_id: str) -> TopicModel:
+    """A fitted model from the database; one saved by an older release in ``artifacts_dir`` is
+    read from there and copied into the database (when it is open for writing)."""
+    files = store.model_files(model_id)
+    if not files:
+        legacy = legacy_model_dir(config, model_id)
+        if (legacy / "model.json").exists():
+            model = TopicModel.load(legacy)
+            store.try_save_model_files(model_id, model.to_files())
+            return model
+    return TopicModel.from_files(files, f"database {store.path.name} (model {model_id})")
 
 
 def _model_id(model: TopicModel, mention_ids: list[str]) -> str:
@@ -77,7 +90,8 @@ def fit_topics(
     model.meta_["embedder"] = embedder.model_id
     model.meta_["fit_sample"] = len(fitted)
     model_id = _model_id(model, mentions["id"].tolist())
-    folder = model.save(model_dir(config, model_id))
+    files = model.to_files()
+    store.save_model_files(model_id, files)
 
     assert model.labels_ is not None
     store.save_topics(model_id, model.topics_)
@@ -88,8 +102,8 @@ def fit_topics(
     )
     _save_scores(store, config, fitted["id"], scored)
 
-    # The saved model, reloaded from disk, must agree with the fit's own assignments.
-    reloaded = TopicModel.load(folder)
+    # The saved model, reloaded from its files, must agree with the fit's own assignments.
+    reloaded = TopicModel.from_files(files)
     tagged, _ = reloaded.transform(embeddings)
     agreement = float(np.mean(tagged == model.labels_))
     rest = np.setdiff1d(np.arange(len(mentions)), sample)
@@ -104,11 +118,11 @@ def fit_topics(
             pd.DataFrame({"mention_id": chunk["id"], "topic_id": labels, "confidence": confidence}),
             "assign",
         )
-        _save_sentiment(store, config, sentiment, chunk["id"], chunk_texts, vectors)
+        scores = score_mentions(sentiment, chunk_texts, vectors)
+        _save_scores(store, config, chunk["id"], scores)
     store.set_setting(ACTIVE_MODEL_KEY, model_id)
     return FitResult(
         model_id,
-        folder,
         len(mentions),
         len(model.topics_),
         float(model.meta_["outlier_share"]),
@@ -122,17 +136,6 @@ def _fit_sample(n: int, limit: int, seed: int) -> np.ndarray:
     if n <= limit:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
-
-
-def _save_sentiment(
-    store: Store,
-    config: Config,
-    model: SentimentModel,
-    mention_ids: pd.Series,
-    texts: list[str],
-    embeddings: np.ndarray,
-) -> None:
-    _save_scores(store, config, mention_ids, score_mentions(model, texts, embeddings))
 
 
 def _save_scores(
@@ -153,7 +156,7 @@ def active_model_id(store: Store) -> str:
 
 def load_active_model(config: Config, store: Store) -> tuple[str, TopicModel]:
     model_id = active_model_id(store)
-    return model_id, TopicModel.load(model_dir(config, model_id))
+    return model_id, load_model(config, store, model_id)
 
 
 def tag_mentions(

@@ -22,7 +22,7 @@ from insight.analytics.impact import membership
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.scales import NPS_SCALE
 from insight.config import AlertConfig, Config, Scope
-from insight.pipelines.views import Filters, View, apply_filters, comment_mask
+from insight.reads.views import Filters, View, apply_filters, comment_mask
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,17 @@ def merge_edit(
     return "merge", {"sources": [_ref(tmap, t) for t in unique], "label": label}
 
 
+MIN_PARTS, MAX_PARTS = 2, 8
+
+
+def check_parts(topic_id: int, mentions: int, parts: int) -> None:
+    """A topic can be cut into 2–8 parts, with at least two mentions per part."""
+    if not MIN_PARTS <= parts <= MAX_PARTS:
+        raise TaxonomyError(f"split into {MIN_PARTS} to {MAX_PARTS} parts")
+    if mentions < 2 * parts:
+        raise TaxonomyError(f"topic {topic_id} has {mentions} mentions: too few for {parts} parts")
+
+
 def split_edit(
     tmap: TopicMap,
     topic_id: int,
@@ -271,12 +282,9 @@ def split_edit(
     entry = tmap.get(topic_id)
     if entry.origin != "model" or topic_id in tmap.splits:
         raise TaxonomyError("only an original (unmerged, unsplit) topic can be split")
-    if not 2 <= parts <= 8:
-        raise TaxonomyError("split into 2 to 8 parts")
+    check_parts(topic_id, len(texts), parts)
     if labels is not None and len(labels) != parts:
         raise TaxonomyError(f"give {parts} labels (one per part) or none")
-    if len(texts) < 2 * parts:
-        raise TaxonomyError(f"topic {topic_id} has {len(texts)} mentions: too few to split")
     _, children = propose_parts(texts, embeddings, parts, seed)
     if labels:
         children = [child | {"label": label} for child, label in zip(children, labels, strict=True)]

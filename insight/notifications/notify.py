@@ -11,7 +11,6 @@ database lock; a failure is recorded with its reason and retried with exponentia
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -23,11 +22,12 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from insight.config import Config, DigestConfig, Recipient
-from insight.delivery import DeliveryError, Message, deliver
 from insight.errors import NotFittedError
-from insight.pipelines.alerts import evaluate
-from insight.pipelines.digest import build_digest
-from insight.pipelines.views import View, current_view
+from insight.notifications.alerts import evaluate
+from insight.notifications.delivery import DeliveryError, Message, deliver
+from insight.notifications.digest import build_digest
+from insight.reads.views import View
+from insight.reports.rendering import render
 from insight.store import Store
 
 log = logging.getLogger("insight.notify")
@@ -80,9 +80,17 @@ class TickResult:
 class Notifier:
     """Queues due digests and fired alerts, delivers what is due; safe to run in several places."""
 
-    def __init__(self, config: Config, db: StoreAccess) -> None:
+    def __init__(
+        self, config: Config, db: StoreAccess, view_of: Callable[[Store], View] | None = None
+    ) -> None:
         self.config = config
         self.db = db
+        self.view_of = view_of or self._engine_view
+
+    def _engine_view(self, store: Store) -> View:
+        from insight.engine import Engine  # the application layer builds views
+
+        return Engine(self.config, store).fresh_view()
 
     # what is due ----------------------------------------------------------------------------
     def due_digests(self, now: datetime) -> list[tuple[DigestConfig, datetime, datetime]]:
@@ -110,7 +118,7 @@ class Notifier:
             return 0
         queued = 0
         with self.db() as store:
-            view = current_view(self.config, store)
+            view = self.view_of(store)
             for digest, start, end in due:
                 rendered = build_digest(self.config, digest, view, start, end)
                 queued += store.enqueue_delivery(
@@ -138,18 +146,12 @@ class Notifier:
         with self.db() as store:
             view: View | None
             try:
-                view = current_view(self.config, store)
+                view = self.view_of(store)
                 comments = view.comments
             except NotFittedError:  # alerts on scores still work before the first fit
                 view, comments = None, store.comments()
             for event in evaluate(self.config, comments, view, new_ids, now):
-                paragraphs = (
-                    "<p>"
-                    + "</p><p>".join(
-                        html.escape(line, quote=False) for line in event.text.splitlines()
-                    )
-                    + "</p>"
-                )
+                paragraphs = render("alert.html.j2", lines=event.text.splitlines())
                 queued += store.enqueue_delivery(
                     f"alert:{event.rule.name}:{event.key}",
                     "alert",

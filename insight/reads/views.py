@@ -19,8 +19,8 @@ import pandas as pd
 
 from insight.analytics.scales import NPS_SCALE
 from insight.analytics.value import AdvocacyValue
-from insight.config import Config, Scope
-from insight.pipelines.advocacy import (
+from insight.config import Scope
+from insight.reads.advocacy import (
     PeriodReport,
     Window,
     compare_periods,
@@ -28,13 +28,15 @@ from insight.pipelines.advocacy import (
     overall_nps,
     topic_impacts,
 )
-from insight.pipelines.components import build_embedder
-from insight.pipelines.curation import load_topic_map
-from insight.pipelines.enrich import embed_texts
-from insight.pipelines.topics import load_active_model
 from insight.schemas import NPSStat, Topic, TopicImpact
 from insight.store import Store
-from insight.taxonomy import TaxonomyError, TopicMap, effective_assignments, propose_parts
+from insight.taxonomy.edits import (
+    TaxonomyError,
+    TopicMap,
+    check_parts,
+    effective_assignments,
+    propose_parts,
+)
 
 ScoreGroup = Literal["promoter", "passive", "detractor", "unscored"]
 SentimentLabel = Literal["negative", "neutral", "positive"]
@@ -195,12 +197,7 @@ def drill_down(
     """The level below a topic or theme: its mentions (in this view's filters) in ``parts``
     sub-topics, grouped as a split would group them but nothing is recorded; largest first."""
     mentions = view.assignments[view.assignments["topic_id"] == topic_id]
-    if not 2 <= parts <= 8:
-        raise TaxonomyError("drill down into 2 to 8 parts")
-    if len(mentions) < 2 * parts:
-        raise TaxonomyError(
-            f"topic {topic_id} has {len(mentions)} mentions in this view: too few for {parts} parts"
-        )
+    check_parts(topic_id, len(mentions), parts)
     texts = mentions["text"].tolist()
     groups, children = propose_parts(texts, embed(texts), parts, seed)
     comment_ids = mentions["comment_id"].to_numpy()
@@ -224,21 +221,6 @@ def drill_down(
     return sorted(out, key=lambda part: -part.mentions)
 
 
-def current_view(config: Config, store: Store) -> View:
-    """The active model's view with every taxonomy edit applied (loads the encoder only when a
-    split needs it)."""
-    model_id, model = load_active_model(config, store)
-    topic_map = load_topic_map(store, model_id, model)
-    embed = None
-    if topic_map.needs_embeddings:
-        embedder = build_embedder(config)
-
-        def embed(texts: list[str]) -> np.ndarray:
-            return embed_texts(texts, embedder, store)
-
-    return load_view(store, topic_map, embed)
-
-
 class ViewCache:
     """One loaded ``View`` per data version (active model, edits, stored row counts)."""
 
@@ -248,13 +230,7 @@ class ViewCache:
         self._view: View | None = None
 
     def get(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> View:
-        key = (
-            topic_map.model_id,
-            store.taxonomy_version(),
-            store.count("comments"),
-            store.count("mention_sentiment"),
-            store.count("mention_topics"),
-        )
+        key = (store.taxonomy_version(), *store.data_version(topic_map.model_id))
         with self._lock:
             if key != self._key or self._view is None:
                 self._view = load_view(store, topic_map, embed)

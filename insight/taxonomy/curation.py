@@ -9,7 +9,7 @@ import numpy as np
 
 from insight.models.topic_model import TopicModel
 from insight.store import Store
-from insight.taxonomy import TaxonomyError, TopicMap, build_topic_map, split_edit
+from insight.taxonomy.edits import TaxonomyError, TopicMap, build_topic_map, split_edit
 
 Embed = Callable[[list[str]], np.ndarray]
 TAXONOMY_EDIT_KINDS = ("rename", "merge", "split", "pin")

@@ -13,16 +13,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from insight.analytics.slices import nps_table
-from insight.charts import bar_chart_png
 from insight.config import Config, DigestConfig, Scope
-from insight.pipelines import views
-from insight.pipelines.advocacy import UNASSIGNED_LABEL, compare_periods
-from insight.pipelines.views import Filters, View
+from insight.reads import views
+from insight.reads.advocacy import compare_periods
+from insight.reads.views import Filters, View
+from insight.reports.charts import bar_chart_png
+from insight.reports.rendering import render
+from insight.schemas import UNASSIGNED_LABEL
 
 MAX_TOPICS = 5
 MAX_CALLBACKS = 20
@@ -94,11 +94,10 @@ def build_digest(
         _frontline(context, current)
     nps_text = "no scored comments" if overall is None else f"NPS {overall.nps:+.0f}"
     subject = f"{digest.name}: {nps_text}, {start:%d %b}–{end:%d %b %Y} ({context['scope']})"
-    env = _env()
     return Rendered(
         subject=subject,
-        text=env.get_template("digest.txt.j2").render(**context),
-        html=env.get_template("digest.html.j2").render(**context, has_chart=chart is not None),
+        text=render("digest.txt.j2", **context),
+        html=render("digest.html.j2", **context, has_chart=chart is not None),
         chart_png=chart,
         data={
             "digest": digest.name,
@@ -198,15 +197,3 @@ def _comment_row(r: Any) -> dict[str, Any]:
         "text": r.text,
         "channel": r.channel,
     }
-
-
-def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("insight", "templates"),
-        autoescape=select_autoescape(["html", "html.j2"], default=False, default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["signed"] = lambda v, d=1: "–" if v is None or np.isnan(v) else f"{v:+.{d}f}"
-    env.filters["money"] = lambda v: "–" if v is None else f"{abs(v):,.0f}"
-    return env

@@ -22,9 +22,7 @@ from insight.analytics.scales import NPS_SCALE
 from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
-from insight.schemas import NPSStat, Topic, TopicImpact
-
-UNASSIGNED_LABEL = "Unassigned (outliers)"
+from insight.schemas import UNASSIGNED_LABEL, NPSStat, Topic, TopicImpact
 
 
 def overall_nps(comments: pd.DataFrame) -> NPSStat | None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from insight.analytics.value import AdvocacyValue
-from insight.pipelines.advocacy import (
+from insight.reads.advocacy import (
     PeriodReport,
     drivers,
     nps_by,
@@ -19,6 +17,7 @@ from insight.pipelines.advocacy import (
     topic_impacts,
     what_changed,
 )
+from insight.reports.rendering import render
 from insight.schemas import NPSStat, Topic, TopicImpact
 
 
@@ -99,31 +98,17 @@ def build_report(
     )
 
 
-def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("insight", "templates"),
-        autoescape=select_autoescape(["html", "j2"], default=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda v, d=1: "–" if v is None else f"{v:+.{d}f}" if d else f"{v:.0f}"
-    env.filters["pct"] = lambda v: f"{100 * v:.1f}%"
-    return env
-
-
-def render(data: ReportData) -> dict[str, str]:
-    env = _env()
-    context: dict[str, Any] = {"r": data}
+def render_report(data: ReportData) -> dict[str, str]:
     return {
-        "md": env.get_template("report.md.j2").render(**context),
-        "html": env.get_template("report.html.j2").render(**context),
+        "md": render("report.md.j2", r=data),
+        "html": render("report.html.j2", r=data),
     }
 
 
 def write_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for kind, text in render(data).items():
+    for kind, text in render_report(data).items():
         path = out_dir / f"topic_report.{kind}"
         path.write_text(text, encoding="utf-8")
         paths[kind] = path

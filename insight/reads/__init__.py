@@ -1,0 +1,1 @@
+"""Read models: filtered views over stored results and the advocacy figures built on them."""

@@ -1,0 +1,1 @@
+"""Reports for analysts (Markdown + HTML), charts, and the one template environment."""

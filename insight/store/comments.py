@@ -1,0 +1,96 @@
+"""Comments (PII-redacted text only), rejects and mentions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import pandas as pd
+
+from insight.errors import StoreError
+from insight.schemas import COMMENT_FIELDS, Comment, Mention, Reject
+from insight.store.base import Repository
+
+
+class CommentRepository(Repository):
+    def existing_comment_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        frame = pd.DataFrame({"id": list(ids)})
+        self.con.register("_ids", frame)
+        try:
+            rows = self.con.execute("SELECT c.id FROM comments c JOIN _ids USING (id)").fetchall()
+        finally:
+            self.con.unregister("_ids")
+        return {r[0] for r in rows}
+
+    def add_comments(self, comments: Sequence[Comment], run_id: str) -> None:
+        frame = pd.DataFrame([asdict(c) for c in comments], columns=list(COMMENT_FIELDS))
+        frame["run_id"] = run_id
+        frame["score"] = frame["score"].astype("Int16")
+        frame["created_at"] = pd.to_datetime(frame["created_at"])
+        self._insert_frame("comments", frame)
+
+    def add_rejects(self, rejects: Sequence[Reject], run_id: str) -> None:
+        frame = pd.DataFrame(
+            [asdict(r) for r in rejects], columns=["source", "row_number", "reason", "raw"]
+        )
+        frame["run_id"] = run_id
+        self._insert_frame("rejects", frame)
+
+    def comments(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        if ids is None:
+            return self.con.execute("SELECT * FROM comments ORDER BY id").df()
+        self.con.register("_ids", pd.DataFrame({"id": list(ids)}))
+        try:
+            return self.con.execute(
+                "SELECT c.* FROM comments c JOIN _ids USING (id) ORDER BY c.id"
+            ).df()
+        finally:
+            self.con.unregister("_ids")
+
+    def rejects(self, run_id: str | None = None) -> pd.DataFrame:
+        if run_id is None:
+            return self.con.execute("SELECT * FROM rejects").df()
+        return self.con.execute("SELECT * FROM rejects WHERE run_id = ?", [run_id]).df()
+
+    def count(self, table: str) -> int:
+        tables = {
+            "comments",
+            "rejects",
+            "mentions",
+            "embedding_cache",
+            "topics",
+            "mention_sentiment",
+            "mention_topics",
+        }
+        if table not in tables:
+            raise StoreError(f"unknown table {table!r}")
+        rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return int(rows[0][0])
+
+    # mentions ---------------------------------------------------------------------------------
+    def add_mentions(self, mentions: Sequence[Mention]) -> None:
+        frame = pd.DataFrame(
+            {
+                "id": [m.id for m in mentions],
+                "comment_id": [m.comment_id for m in mentions],
+                "position": [m.position for m in mentions],
+                "text": [m.text for m in mentions],
+                "start_char": [m.start for m in mentions],
+                "end_char": [m.end for m in mentions],
+            }
+        )
+        self._insert_frame("mentions", frame, conflict="OR REPLACE")
+
+    def mentions(self, comment_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        if comment_ids is None:
+            return self.con.execute("SELECT * FROM mentions ORDER BY comment_id, position").df()
+        self.con.register("_ids", pd.DataFrame({"comment_id": list(comment_ids)}))
+        try:
+            return self.con.execute(
+                "SELECT m.* FROM mentions m JOIN _ids USING (comment_id) "
+                "ORDER BY m.comment_id, m.position"
+            ).df()
+        finally:
+            self.con.unregister("_ids")

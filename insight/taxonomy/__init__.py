@@ -1,0 +1,1 @@
+"""The analysts' taxonomy: edits over any fitted model (``edits``), their storage (``curation``)."""
