@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from api.schemas import NPSOut, TopicOut
-from insight.reads.views import Filters, ScoreGroup, SentimentLabel, View
+from insight.reads.facts import Snapshot
+from insight.reads.views import Filters, ScoreGroup, SentimentLabel
 from insight.schemas import NPSStat, TopicImpact
 
 
@@ -35,14 +36,14 @@ def finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def topic_out(row: TopicImpact, view: View) -> TopicOut:
-    topic = next((t for t in view.topics if t.topic_id == row.topic_id), None)
+def topic_out(row: TopicImpact, snap: Snapshot) -> TopicOut:
+    topic = snap.topic(row.topic_id)
     return TopicOut(
         topic_id=row.topic_id,
         label=row.label,
         keywords=topic.keywords if topic else [],
         quotes=topic.quotes if topic else [],
-        pinned=row.topic_id in view.topic_map.pinned(),
+        pinned=row.topic_id in snap.topic_map.pinned(),
         comments=row.comments,
         share=row.share,
         nps=nps_out(row.stat),

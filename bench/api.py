@@ -1,12 +1,14 @@
 """Latency and throughput of the tagging API on loopback, beside in-process baselines.
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m bench.api [--db data/demo.duckdb] [--seconds 15]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.api --reads 1000000 --seconds 60 [--code DIR]
 
 Starts the real service (uvicorn, one worker) in a separate process on a copy of a fitted
 database (``make demo`` makes one), then measures from this process with httpx:
 ``POST /v1/tag`` with 1 and with 100 comments (sequential: p50/p95/p99), throughput under
 concurrent clients, and ``GET /health`` (framework + loopback overhead). Baselines run in this
 process: the same ``Tagger.tag`` call without HTTP, so the ratios show what the service adds.
+With ``--reads N``: read latency on N comments and a mixed store + read load (``read_load.py``).
 """
 
 from __future__ import annotations
@@ -104,7 +106,21 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=REPO / "configs" / "demo.toml")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--reads",
+        type=int,
+        default=0,
+        help="instead: read latency on a database of this many comments + a mixed store/read load",
+    )
+    parser.add_argument(
+        "--code", type=Path, default=REPO, help="with --reads: the checkout the service runs from"
+    )
     args = parser.parse_args()
+    if args.reads:
+        from bench.read_load import main as read_load
+
+        read_load(args.reads, args.code.resolve(), args.seconds, min(args.requests, 30), args.db)
+        return
     if not args.db.exists():
         sys.exit(f"{args.db} not found: run `make demo` first (it fits the demo model)")
     work = Path(tempfile.mkdtemp(prefix="bench-api-"))

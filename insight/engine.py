@@ -32,6 +32,7 @@ from insight.pipelines.ingest import read_source
 from insight.pipelines.ingestion import IngestSummary, ingest
 from insight.pipelines.tagging import Tagger, TagOutcome
 from insight.pipelines.topics import FitResult, active_model_id, fit_topics, load_model
+from insight.reads.facts import ReadModel, Snapshot
 from insight.reads.views import View, ViewCache, load_view
 from insight.reports.report import build_report, write_report
 from insight.store import Store
@@ -69,6 +70,7 @@ class ReadCache:
         self._model: tuple[str, TopicModel] | None = None
         self._map: tuple[tuple[str, tuple[int, int]], TopicMap] | None = None
         self.views = ViewCache()
+        self.reads = ReadModel()
 
     def model(self, config: Config, store: Store, model_id: str) -> TopicModel:
         with self._lock:
@@ -219,20 +221,23 @@ class Engine:
         embed = self.embed if topic_map.needs_embeddings else None
         return self.cache.views.get(self.store, topic_map, embed)
 
+    def snapshot(self) -> Snapshot:
+        """The read facts brought up to date with the store (the version reads answer at)."""
+        topic_map = self.taxonomy()
+        embed = self.embed if topic_map.needs_embeddings else None
+        return self.cache.reads.sync(self.store, topic_map, embed)
+
     def fresh_view(self) -> View:
         topic_map = self.taxonomy()
         return load_view(self.store, topic_map, self.embed if topic_map.needs_embeddings else None)
 
     def report(self, out_dir: Path | None = None) -> dict[str, Path]:
         """The topic report (Markdown + HTML), with analysts' taxonomy edits applied."""
-        view = self.fresh_view()
         config = self.config
         data = build_report(
-            view.model_id,
-            view.comments,
-            view.assignments,
-            view.topics,
-            self.store.rejects(),
+            self.cache.reads,
+            self.store,
+            self.snapshot(),
             config.report.min_topic_volume_for_nps,
             config.report.period_boundary,
             config.value.economics(),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
@@ -26,51 +27,83 @@ from api.schemas import (
 from api.security import DetailReader, State, SummaryReader
 from api.state import AppState
 from insight.errors import InsightError
+from insight.models.topic_model import OUTLIER
 from insight.reads import views
-from insight.reads.views import Filters, View
+from insight.reads.advocacy import PeriodReport
+from insight.reads.facts import ReadModel, Snapshot
+from insight.reads.views import Filters
+from insight.schemas import UNASSIGNED_LABEL
+from insight.store import Store
 from insight.taxonomy.edits import MAX_PARTS, MIN_PARTS
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 FilterParams = Annotated[Filters, Depends(filters)]
+T = TypeVar("T")
 
 
-def _topics(state: AppState, view: View) -> list[TopicOut]:
+def _topics(
+    state: AppState, reads: ReadModel, store: Store, snap: Snapshot, chosen: Filters
+) -> list[TopicOut]:
     min_volume = state.config.report.min_topic_volume_for_nps
-    rows = views.topic_overview(view, min_volume, state.config.value.economics())
-    return [topic_out(r, view) for r in rows]
+    rows = reads.topic_rows(store, snap, chosen, min_volume, state.config.value.economics())
+    return [topic_out(r, snap) for r in rows]
 
 
-async def _view(state: AppState, chosen: Filters) -> View:
-    return views.apply_filters(await run_in_threadpool(state.view), chosen)
+async def _read(state: AppState, answer: Callable[[ReadModel, Store, Snapshot], T]) -> T:
+    """Answer from the read facts, on this worker thread's own cursor (never waits for a write)."""
+
+    def work() -> T:
+        with state.reader() as store:
+            snap = state.reading_engine(store).snapshot()
+            return answer(state.cache.reads, store, snap)
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/summary", response_model=SummaryResponse)
 async def summary(state: State, _: SummaryReader, chosen: FilterParams) -> SummaryResponse:
     """Executive summary: NPS with its 95% CI and the topics that pull it down or up most."""
-    view = await _view(state, chosen)
-    topics = [t for t in _topics(state, view) if t.impact is not None and t.topic_id >= 0]
-    ranked = sorted(topics, key=lambda t: t.impact or 0.0)
-    return SummaryResponse(
-        model_id=view.model_id,
-        comments=len(view.comments),
-        scored=int(view.comments["score"].notna().sum()),
-        overall=nps_out(views.overall(view)),
-        topics=len(view.topics),
-        biggest_drags=[t for t in ranked[:5] if (t.impact or 0) < 0],
-        biggest_boosts=[t for t in ranked[::-1][:5] if (t.impact or 0) > 0],
-    )
+
+    def answer(reads: ReadModel, store: Store, snap: Snapshot) -> SummaryResponse:
+        comments, overall = reads.overall(store, snap, chosen)
+        topics = [
+            t
+            for t in _topics(state, reads, store, snap, chosen)
+            if t.impact is not None and t.topic_id >= 0
+        ]
+        ranked = sorted(topics, key=lambda t: t.impact or 0.0)
+        return SummaryResponse(
+            model_id=snap.model_id,
+            comments=comments,
+            scored=overall.n if overall else 0,
+            overall=nps_out(overall),
+            topics=len(snap.topics),
+            biggest_drags=[t for t in ranked[:5] if (t.impact or 0) < 0],
+            biggest_boosts=[t for t in ranked[::-1][:5] if (t.impact or 0) > 0],
+        )
+
+    return await _read(state, answer)
 
 
 @router.get("/topics", response_model=TopicsResponse)
 async def topics(state: State, _: SummaryReader, chosen: FilterParams) -> TopicsResponse:
     """Every topic: label, keywords, quotes, volume, NPS and impact on NPS with 95% CIs."""
-    view = await _view(state, chosen)
-    return TopicsResponse(
-        model_id=view.model_id,
-        comments=len(view.comments),
-        overall=nps_out(views.overall(view)),
-        topics=_topics(state, view),
-    )
+
+    def answer(reads: ReadModel, store: Store, snap: Snapshot) -> TopicsResponse:
+        comments, overall = reads.overall(store, snap, chosen)
+        return TopicsResponse(
+            model_id=snap.model_id,
+            comments=comments,
+            overall=nps_out(overall),
+            topics=_topics(state, reads, store, snap, chosen),
+        )
+
+    return await _read(state, answer)
+
+
+def _known(snap: Snapshot, topic_id: int) -> None:
+    if topic_id != OUTLIER and snap.topic(topic_id) is None:
+        raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
 
 
 @router.get("/topics/{topic_id}/subtopics", response_model=SubtopicsResponse)
@@ -83,33 +116,34 @@ async def subtopics(
 ) -> SubtopicsResponse:
     """Drill down: a topic's mentions (under the filters) in sub-topics, each with its NPS and
     CI, quotes and negative share. Read-only; `POST .../split` makes such parts permanent."""
-    view = await _view(state, chosen)
-    if topic_id not in {t.topic_id for t in view.topics}:
-        raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
 
-    def work() -> list[views.Subtopic]:
-        with state.reader() as store:
-            return views.drill_down(view, topic_id, parts, state.reading_engine(store).embed)
+    def answer(reads: ReadModel, store: Store, snap: Snapshot) -> SubtopicsResponse:
+        if snap.topic(topic_id) is None:
+            raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
+        mentions = reads.topic_mentions(store, snap, chosen, topic_id)
+        embed = state.reading_engine(store).embed
+        found = views.drill_down(mentions, topic_id, parts, embed)
+        label = snap.topic(topic_id)
+        return SubtopicsResponse(
+            topic_id=topic_id,
+            label=label.label if label else str(topic_id),
+            mentions=sum(p.mentions for p in found),
+            parts=[
+                SubtopicOut(
+                    label=p.label,
+                    keywords=p.keywords,
+                    quotes=p.quotes,
+                    mentions=p.mentions,
+                    comments=p.comments,
+                    share=p.share,
+                    nps=nps_out(p.nps),
+                    negative_share=p.negative_share,
+                )
+                for p in found
+            ],
+        )
 
-    found = await run_in_threadpool(work)
-    return SubtopicsResponse(
-        topic_id=topic_id,
-        label=view.topic(topic_id).label,
-        mentions=sum(p.mentions for p in found),
-        parts=[
-            SubtopicOut(
-                label=p.label,
-                keywords=p.keywords,
-                quotes=p.quotes,
-                mentions=p.mentions,
-                comments=p.comments,
-                share=p.share,
-                nps=nps_out(p.nps),
-                negative_share=p.negative_share,
-            )
-            for p in found
-        ],
-    )
+    return await _read(state, answer)
 
 
 @router.get("/topics/{topic_id}", response_model=TopicDetail)
@@ -126,38 +160,39 @@ async def topic_detail(
         raise InsightError(
             f"limit {limit} is above the maximum page size {state.settings.max_page_size}"
         )
-    view = await _view(state, chosen)
-    row = next((t for t in _topics(state, view) if t.topic_id == topic_id), None)
-    if row is None:
-        known = {t.topic_id for t in view.topics} | {-1}
-        if topic_id not in known:
-            raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
-        row = TopicOut(
-            topic_id=topic_id,
-            label=next(t.label for t in view.topics if t.topic_id == topic_id),
-            keywords=[],
-            quotes=[],
-            pinned=topic_id in view.topic_map.pinned(),
-            comments=0,
-            share=0.0,
-            nps=None,
-            impact=None,
-            impact_ci=None,
-            low_volume=True,
-            negative_share=None,
-            value=None,
+
+    def answer(reads: ReadModel, store: Store, snap: Snapshot) -> TopicDetail:
+        _known(snap, topic_id)
+        rows = _topics(state, reads, store, snap, chosen)
+        row = next((t for t in rows if t.topic_id == topic_id), None)
+        if row is None:
+            topic = snap.topic(topic_id)
+            row = TopicOut(
+                topic_id=topic_id,
+                label=topic.label if topic else UNASSIGNED_LABEL,
+                keywords=[],
+                quotes=[],
+                pinned=topic_id in snap.topic_map.pinned(),
+                comments=0,
+                share=0.0,
+                nps=None,
+                impact=None,
+                impact_ci=None,
+                low_volume=True,
+                negative_share=None,
+                value=None,
+            )
+        total, items = reads.verbatims(store, snap, chosen, topic_id, offset, limit)
+        return TopicDetail(
+            topic=row,
+            sentiment=reads.sentiment_counts(store, snap, chosen, topic_id),
+            total=total,
+            offset=offset,
+            limit=limit,
+            verbatims=[VerbatimOut(**item) for item in items],
         )
-    total, items = views.verbatims(view, topic_id, offset, limit)
-    mentions = view.assignments[view.assignments["topic_id"] == topic_id]
-    counts = mentions["sentiment"].value_counts().to_dict()
-    return TopicDetail(
-        topic=row,
-        sentiment={str(k): int(v) for k, v in counts.items()},
-        total=total,
-        offset=offset,
-        limit=limit,
-        verbatims=[VerbatimOut(**item) for item in items],
-    )
+
+    return await _read(state, answer)
 
 
 @router.get("/changes", response_model=ChangesResponse)
@@ -176,15 +211,18 @@ async def changes(
     segment: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ChangesResponse:
     """What changed between two periods: ΔNPS with CI split exactly into topic mix and rate."""
-    view = await _view(state, Filters(channel=channel, segment=segment))
-    try:
-        report = views.changes(
-            view,
-            (at_midnight(before_start), at_midnight(before_end)),
-            (at_midnight(after_start), at_midnight(after_end)),
-        )
-    except ValueError as exc:
-        raise InsightError(str(exc)) from None
+    windows = (
+        (at_midnight(before_start), at_midnight(before_end)),
+        (at_midnight(after_start), at_midnight(after_end)),
+    )
+
+    def answer(reads: ReadModel, store: Store, snap: Snapshot) -> PeriodReport | None:
+        try:
+            return reads.change(store, snap, Filters(channel=channel, segment=segment), *windows)
+        except ValueError as exc:
+            raise InsightError(str(exc)) from None
+
+    report = await _read(state, answer)
     if report is None:
         raise NotFound("one of the periods has no scored comments; widen the date ranges")
     s = report.summary
@@ -220,10 +258,11 @@ async def changes(
 @router.get("/drivers", response_model=DriversResponse)
 async def drivers(state: State, _: SummaryReader, chosen: FilterParams) -> DriversResponse:
     """Key drivers: each topic's effect on a comment's NPS contribution (OLS, HC3 95% CI, BH q)."""
-    view = await _view(state, chosen)
-    table = views.driver_table(view)
+    snap, table = await _read(
+        state, lambda reads, store, snap: (snap, reads.drivers(store, snap, chosen))
+    )
     return DriversResponse(
-        model_id=view.model_id,
+        model_id=snap.model_id,
         drivers=[
             DriverRow(
                 topic_id=int(r.topic_id),

@@ -29,7 +29,7 @@ def _ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _r2(
-    gram: np.ndarray, xty: np.ndarray, yty: float, ybar: float, n: int, subset: tuple[int, ...]
+    gram: np.ndarray, xty: np.ndarray, yty: float, ybar: float, n: float, subset: tuple[int, ...]
 ) -> float:
     """R² of y on an intercept plus the columns in ``subset`` (column 0 of gram = intercept)."""
     cols = [0, *(c + 1 for c in subset)]
@@ -39,12 +39,14 @@ def _r2(
     return float((b @ xty[cols] - n * ybar**2) / sst) if sst > 0 else 0.0
 
 
-def shapley_r2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Each column's Shapley share of R² (exact, 2^k subsets)."""
-    n, k = x.shape
-    design = np.column_stack([np.ones(n), x])
-    gram, xty = design.T @ design, design.T @ y
-    yty, ybar = float(y @ y), float(y.mean())
+def shapley_r2(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Each column's Shapley share of R² (exact, 2^k subsets); ``w``: frequency weights."""
+    w = np.ones(len(y)) if w is None else w
+    k = x.shape[1]
+    design = np.column_stack([np.ones(len(y)), x])
+    gram, xty = design.T @ (design * w[:, None]), design.T @ (w * y)
+    n = float(w.sum())
+    yty, ybar = float((w * y) @ y), float((w * y).sum() / n)
     cache: dict[tuple[int, ...], float] = {(): 0.0}
     for size in range(1, k + 1):
         for subset in combinations(range(k), size):
@@ -60,18 +62,22 @@ def shapley_r2(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return values
 
 
-def relative_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Johnson's relative weights (sum to R²); constant columns get 0."""
-    sd = x.std(axis=0)
-    live = sd > 0
+def relative_weights(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """Johnson's relative weights (sum to R²); constant columns get 0; ``w``: frequency weights."""
+    w = np.ones(len(y)) if w is None else w
+    n = float(w.sum())
+    mean_x = (w @ x) / n
+    sd = np.sqrt(np.clip(np.asarray(w @ (x - mean_x) ** 2) / n, 0.0, None))
+    mean_y = float(w @ y) / n
+    sd_y = float(np.sqrt(max(float(w @ (y - mean_y) ** 2) / n, 0.0)))
+    live = sd > 1e-12
     out = np.zeros(x.shape[1])
-    if not live.any() or y.std() == 0:
+    if not live.any() or sd_y == 0:
         return out
-    xs = (x[:, live] - x[:, live].mean(axis=0)) / sd[live]
-    ys = (y - y.mean()) / y.std()
-    n = len(y)
-    rxx = xs.T @ xs / n
-    rxy = xs.T @ ys / n
+    xs = (x[:, live] - mean_x[live]) / sd[live]
+    ys = (y - mean_y) / sd_y
+    rxx = xs.T @ (xs * w[:, None]) / n
+    rxy = xs.T @ (w * ys) / n
     evals, evecs = np.linalg.eigh(rxx)
     lam = evecs @ np.diag(np.sqrt(np.clip(evals, 0, None))) @ evecs.T
     beta = np.linalg.lstsq(lam, rxy, rcond=None)[0]
@@ -79,23 +85,34 @@ def relative_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-def key_drivers(matrix: pd.DataFrame, codes: np.ndarray, max_shapley: int = 12) -> pd.DataFrame:
+def key_drivers(
+    matrix: pd.DataFrame,
+    codes: np.ndarray,
+    max_shapley: int = 12,
+    weights: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Driver table for a comments × topics 0/1 ``matrix`` and −1/0/+1 ``codes`` (NaN dropped).
 
-    Columns: topic_id, effect (NPS points), se, ci_low, ci_high, p, q, importance, share_of_r2.
+    ``weights``: how many identical comments each row stands for (a compressed panel); the
+    results equal those on the expanded rows, HC3 included (identical rows share leverage and
+    residual). Columns: topic_id, effect (NPS points), se, ci_low, ci_high, p, q, importance,
+    share_of_r2.
     """
     keep = ~np.isnan(codes)
     x = matrix.to_numpy(dtype=np.float64)[keep]
     y = 100.0 * codes[keep]
-    n, k = x.shape
+    w = (np.ones(len(codes)) if weights is None else np.asarray(weights, np.float64))[keep]
+    n, k = int(w.sum()), x.shape[1]
     if n <= k + 1:
         raise ValueError(f"key drivers need more scored comments ({n}) than topics + 1 ({k + 1})")
-    design = np.column_stack([np.ones(n), x])
-    beta, fitted = _ols(design, y)
+    design = np.column_stack([np.ones(len(y)), x])
+    root = np.sqrt(w)
+    beta, _ = _ols(design * root[:, None], y * root)
+    fitted = design @ beta
     resid = y - fitted
-    pinv = np.linalg.pinv(design.T @ design)
+    pinv = np.linalg.pinv(design.T @ (design * w[:, None]))
     leverage = np.einsum("ij,jk,ik->i", design, pinv, design)
-    scale = resid**2 / np.clip(1 - leverage, 1e-12, None) ** 2
+    scale = w * resid**2 / np.clip(1 - leverage, 1e-12, None) ** 2
     cov = pinv @ (design.T * scale) @ design @ pinv
     se = np.sqrt(np.clip(np.diag(cov), 0, None))[1:]
     effect = beta[1:]
@@ -104,8 +121,9 @@ def key_drivers(matrix: pd.DataFrame, codes: np.ndarray, max_shapley: int = 12) 
     with np.errstate(divide="ignore", invalid="ignore"):
         tvals = np.where(se > 0, effect / se, 0.0)
     p = 2 * stats.t.sf(np.abs(tvals), dof)
-    importance = shapley_r2(x, y) if k <= max_shapley else relative_weights(x, y)
-    r2 = 1 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum() or 1.0)
+    importance = shapley_r2(x, y, w) if k <= max_shapley else relative_weights(x, y, w)
+    mean_y = float(w @ y) / n
+    r2 = 1 - float(w @ resid**2) / float(w @ (y - mean_y) ** 2 or 1.0)
     return pd.DataFrame(
         {
             "topic_id": list(matrix.columns),

@@ -28,8 +28,11 @@ def membership(comment_ids: pd.Index, assignments: pd.DataFrame) -> pd.DataFrame
     return matrix.reindex(index=comment_ids, fill_value=0).astype(np.int8)
 
 
-def _per_observation_variance(codes: np.ndarray) -> float:
-    p, d = float(np.mean(codes > 0)), float(np.mean(codes < 0))
+def _per_observation_variance(codes: np.ndarray, weights: np.ndarray) -> float:
+    p, d = (
+        float(np.average(codes > 0, weights=weights)),
+        float(np.average(codes < 0, weights=weights)),
+    )
     return 100.0**2 * max(p + d - (p - d) ** 2, 1e-12)
 
 
@@ -61,19 +64,33 @@ def topic_table(
     ids = pd.Index(comments["id"])
     codes = scale.codes(comments["score"].tolist())
     matrix = membership(ids, assignments)
+    table = panel_topic_table(matrix, codes, np.ones(len(codes), dtype=np.int64), min_n, z)
+    if not table.empty and "sentiment" in assignments.columns:
+        table = _with_sentiment(table, comments, assignments, codes, scale)
+    return table
+
+
+def panel_topic_table(
+    matrix: pd.DataFrame, codes: np.ndarray, weights: np.ndarray, min_n: int = 30, z: float = Z95
+) -> pd.DataFrame:
+    """``topic_table`` of a compressed panel: rows of ``matrix`` (0/1 per topic column) stand for
+    ``weights`` comments each with code ``codes`` (−1/0/+1, NaN unscored)."""
+    w = np.asarray(weights, dtype=np.int64)
     scored = ~np.isnan(codes)
-    total_scored = int(scored.sum())
-    overall = nps_from_codes(codes)
-    sigma2 = _per_observation_variance(codes[scored]) if total_scored else float("nan")
+    total_scored = int(w[scored].sum())
+    total = int(w.sum())
+    overall = nps_from_codes(codes, weights=w)
+    sigma2 = _per_observation_variance(codes[scored], w[scored]) if total_scored else float("nan")
     rows = []
     for topic_id in matrix.columns:
         inside = matrix[topic_id].to_numpy().astype(bool)
         row: dict[str, object] = {
             "topic_id": int(topic_id),
-            "comments": int(inside.sum()),
-            "share": float(inside.mean()) if len(inside) else 0.0,
+            "comments": int(w[inside].sum()),
+            "share": float(w[inside].sum() / total) if total else 0.0,
         }
-        with_t, without_t = nps_from_codes(codes[inside]), nps_from_codes(codes[~inside])
+        with_t = nps_from_codes(codes[inside], weights=w[inside])
+        without_t = nps_from_codes(codes[~inside], weights=w[~inside])
         row.update(
             n=with_t.n if with_t else 0,
             promoters=with_t.promoters if with_t else 0,
@@ -122,8 +139,6 @@ def topic_table(
         n > 0, (n * table["nps"].fillna(0) + k * centre) / (n + k), np.nan
     )
     table["low_volume"] = table["n"] < min_n
-    if "sentiment" in assignments.columns:
-        table = _with_sentiment(table, comments, assignments, codes, scale)
     return table.drop(columns="se").sort_values(
         ["comments", "topic_id"], ascending=[False, True], ignore_index=True
     )

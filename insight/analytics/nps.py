@@ -69,14 +69,21 @@ def nps_stat(scores: Iterable[int], z: float = Z95) -> NPSStat:
     return nps_from_counts(*counts(scores), z=z)
 
 
-def nps_from_codes(codes: np.ndarray, z: float = Z95) -> NPSStat | None:
-    """NPS of −1/0/+1 codes (NaN = no score); None when nothing is scored."""
-    present = codes[~np.isnan(codes)]
-    if present.size == 0:
+def nps_from_codes(
+    codes: np.ndarray, z: float = Z95, weights: np.ndarray | None = None
+) -> NPSStat | None:
+    """NPS of −1/0/+1 codes (NaN = no score); None when nothing is scored.
+
+    ``weights`` counts how many comments each code stands for (a compressed panel).
+    """
+    scored = ~np.isnan(codes)
+    w = np.ones(len(codes), dtype=np.int64) if weights is None else np.asarray(weights)
+    n = int(w[scored].sum())
+    if n == 0:
         return None
-    promoters = int(np.sum(present > 0))
-    detractors = int(np.sum(present < 0))
-    return nps_from_counts(promoters, int(present.size) - promoters - detractors, detractors, z)
+    promoters = int(w[scored & (codes > 0)].sum())
+    detractors = int(w[scored & (codes < 0)].sum())
+    return nps_from_counts(promoters, n - promoters - detractors, detractors, z)
 
 
 def difference(a: NPSStat, b: NPSStat) -> tuple[float, float, float]:

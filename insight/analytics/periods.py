@@ -49,18 +49,28 @@ def shift_share(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    design = np.column_stack([np.ones(len(y)), x])
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    root = np.sqrt(w)
+    design = np.column_stack([np.ones(len(y)), x]) * root[:, None]
+    beta, *_ = np.linalg.lstsq(design, y * root, rcond=None)
     return np.asarray(beta)
 
 
 def oaxaca_blinder(
-    x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    w0: np.ndarray | None = None,
+    w1: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """(baseline, mix per column, rate per column); they sum to ȳ₁ − ȳ₀ exactly."""
-    b0, b1 = _fit(x0, y0), _fit(x1, y1)
-    m0, m1 = x0.mean(axis=0), x1.mean(axis=0)
+    """(baseline, mix per column, rate per column); they sum to ȳ₁ − ȳ₀ exactly.
+
+    ``w0``/``w1``: frequency weights (comments per row of a compressed panel)."""
+    w0 = np.ones(len(y0)) if w0 is None else w0
+    w1 = np.ones(len(y1)) if w1 is None else w1
+    b0, b1 = _fit(x0, y0, w0), _fit(x1, y1, w1)
+    m0, m1 = (w0 @ x0) / w0.sum(), (w1 @ x1) / w1.sum()
     mix = (m1 - m0) * (b0[1:] + b1[1:]) / 2
     rate = (m0 + m1) / 2 * (b1[1:] - b0[1:])
     return float(b1[0] - b0[0]), mix, rate
@@ -73,43 +83,55 @@ def _share_test(c0: int, n0: int, c1: int, n1: int) -> float:
 
 
 def period_change(
-    matrix: pd.DataFrame, codes: np.ndarray, period: np.ndarray, before: object, after: object
+    matrix: pd.DataFrame,
+    codes: np.ndarray,
+    period: np.ndarray,
+    before: object,
+    after: object,
+    weights: np.ndarray | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Decompose the change in NPS between two periods over the topics of ``matrix``.
 
     ``matrix``: comments × topics 0/1; ``codes``: −1/0/+1 (NaN = unscored, dropped);
-    ``period``: each comment's period label. Returns the overall summary (nps_before, nps_after,
-    delta, z, p, baseline) and a per-topic table (topic_id, share_before/after, nps_before/after,
-    mix, rate, total, p_nps_change, p_share_change, q_nps_change, q_share_change).
+    ``period``: each comment's period label; ``weights``: comments per row (a compressed
+    panel; the results equal those on the expanded rows). Returns the overall summary
+    (nps_before, nps_after, delta, z, p, baseline) and a per-topic table (topic_id,
+    share_before/after, nps_before/after, mix, rate, total, p_nps_change, p_share_change,
+    q_nps_change, q_share_change).
     """
     keep = ~np.isnan(codes)
+    w = np.ones(len(codes)) if weights is None else np.asarray(weights, np.float64)
     x = matrix.to_numpy(dtype=np.float64)
     masks = [(period == before) & keep, (period == after) & keep]
-    if min(int(m.sum()) for m in masks) == 0:
+    if min(float(w[m].sum()) for m in masks) == 0:
         raise ValueError(f"no scored comments in period {before!r} or {after!r}")
     y = 100.0 * np.nan_to_num(codes)
-    baseline, mix, rate = oaxaca_blinder(x[masks[0]], y[masks[0]], x[masks[1]], y[masks[1]])
-    stat0, stat1 = nps_from_codes(codes[masks[0]]), nps_from_codes(codes[masks[1]])
+    m0, m1 = masks
+    baseline, mix, rate = oaxaca_blinder(x[m0], y[m0], x[m1], y[m1], w[m0], w[m1])
+    stat0 = nps_from_codes(codes[m0], weights=w[m0])
+    stat1 = nps_from_codes(codes[m1], weights=w[m1])
+    n0, n1 = int(w[m0].sum()), int(w[m1].sum())
     assert stat0 is not None and stat1 is not None
     delta, z, p = difference(stat0, stat1)
     rows = []
     for j, topic in enumerate(matrix.columns):
         inside = x[:, j] > 0
-        t0 = nps_from_codes(codes[masks[0] & inside])
-        t1 = nps_from_codes(codes[masks[1] & inside])
-        c0, c1 = int((masks[0] & inside).sum()), int((masks[1] & inside).sum())
+        in0, in1 = m0 & inside, m1 & inside
+        t0 = nps_from_codes(codes[in0], weights=w[in0])
+        t1 = nps_from_codes(codes[in1], weights=w[in1])
+        c0, c1 = int(w[in0].sum()), int(w[in1].sum())
         rows.append(
             {
                 "topic_id": topic,
-                "share_before": c0 / masks[0].sum(),
-                "share_after": c1 / masks[1].sum(),
+                "share_before": c0 / n0,
+                "share_after": c1 / n1,
                 "nps_before": t0.nps if t0 else np.nan,
                 "nps_after": t1.nps if t1 else np.nan,
                 "mix": mix[j],
                 "rate": rate[j],
                 "total": mix[j] + rate[j],
                 "p_nps_change": difference(t0, t1)[2] if t0 and t1 else np.nan,
-                "p_share_change": _share_test(c0, int(masks[0].sum()), c1, int(masks[1].sum())),
+                "p_share_change": _share_test(c0, n0, c1, n1),
             }
         )
     table = pd.DataFrame(rows)

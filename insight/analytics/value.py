@@ -24,15 +24,25 @@ class AdvocacyValue:
     cost_per_detractor: float
     customers: int
 
-    def topic_value(self, codes: np.ndarray, inside: np.ndarray) -> float:
-        """Money at stake for the topic whose commenters are ``inside`` (codes: −1/0/+1/NaN)."""
+    def topic_value(
+        self, codes: np.ndarray, inside: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
+        """Money at stake for the topic whose commenters are ``inside`` (codes: −1/0/+1/NaN);
+        ``weights``: comments per row of a compressed panel."""
         keep = ~np.isnan(codes)
+        w = (np.ones(len(codes)) if weights is None else np.asarray(weights, float))[keep]
         codes, inside = codes[keep], inside[keep].astype(bool)
-        n, n_t = len(codes), int(inside.sum())
+        n, n_t = float(w.sum()), float(w[inside].sum())
         if n_t == 0 or n_t == n:
             return 0.0
-        p_t, d_t = np.mean(codes[inside] > 0), np.mean(codes[inside] < 0)
-        p_o, d_o = np.mean(codes[~inside] > 0), np.mean(codes[~inside] < 0)
+        p_t, d_t = (
+            np.average(codes[inside] > 0, weights=w[inside]),
+            np.average(codes[inside] < 0, weights=w[inside]),
+        )
+        p_o, d_o = (
+            np.average(codes[~inside] > 0, weights=w[~inside]),
+            np.average(codes[~inside] < 0, weights=w[~inside]),
+        )
         gained_promoters = n_t * (p_o - p_t)
         lost_detractors = n_t * (d_t - d_o)
         scale = self.customers / n

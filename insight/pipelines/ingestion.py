@@ -100,9 +100,10 @@ def ingest(
         run_id=store.start_run("ingest", {"sources": [str(s.path) for s in sources]})
     )
     for rows, kept, rejects, mentions in _prepared_chunks(config, sources, store, progress):
-        store.add_comments(kept, summary.run_id)
-        store.add_mentions(mentions)
-        store.add_rejects(rejects, summary.run_id)
+        with store.transaction():  # a chunk's comments, mentions and rejects land together
+            store.add_comments(kept, summary.run_id)
+            store.add_mentions(mentions)
+            store.add_rejects(rejects, summary.run_id)
         summary.add(rows, kept, rejects, mentions)
     summary.check()
     store.finish_run(

@@ -21,7 +21,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from insight.config import Config, SourceConfig
-from insight.models.embedder import MiniLMEmbedder
+from insight.models.embedder import MiniLMEmbedder, text_hash
 from insight.models.topic_model import OUTLIER, TopicModel
 from insight.pipelines.components import (
     build_embedder,
@@ -51,6 +51,7 @@ class TagOutcome:
     rejects: list[Reject]  # row_number = index of the record in the request
     mentions: pd.DataFrame  # one row per mention, in comment order
     model_topic_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vectors: np.ndarray | None = None  # one per mention (cached when stored)
     stored: bool = False
 
 
@@ -136,12 +137,12 @@ class Tagger:
         kept, rejects, mentions = prepare_chunk(
             list(validated), self.redactor, self.segmenter, self.config.clean.dedupe, stored_ids
         )
-        frame, model_ids = self._score(model, tmap, mentions)
-        return TagOutcome(self.model_id, len(validated), kept, rejects, frame, model_ids)
+        frame, model_ids, vectors = self._score(model, tmap, mentions)
+        return TagOutcome(self.model_id, len(validated), kept, rejects, frame, model_ids, vectors)
 
     def _score(
         self, model: TopicModel, tmap: TopicMap, mentions: list[Mention]
-    ) -> tuple[pd.DataFrame, np.ndarray]:
+    ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
         frame = pd.DataFrame(
             {
                 "mention_id": [m.id for m in mentions],
@@ -155,7 +156,7 @@ class Tagger:
         if not mentions:
             for column in ("topic_id", "confidence", "label", "sentiment", "p_positive"):
                 frame[column] = []
-            return frame, np.zeros(0, dtype=np.int64)
+            return frame, np.zeros(0, dtype=np.int64), None
         texts = frame["text"].tolist()
         embeddings = self.embedder.encode(texts)
         model_ids, confidence = model.transform(embeddings)
@@ -167,7 +168,7 @@ class Tagger:
         frame["label"] = [names.get(int(t), f"Topic {t}") for t in topic_ids]
         frame["sentiment"] = scored["label"].to_numpy()
         frame["p_positive"] = scored["p_positive"].to_numpy(dtype=float)
-        return frame, model_ids
+        return frame, model_ids, embeddings
 
     def persist(self, outcome: TagOutcome, store: Store) -> TagOutcome:
         """Store comments, mentions, model-level assignments and sentiment, like an ingest.
@@ -181,41 +182,58 @@ class Tagger:
             keep = ~outcome.mentions["comment_id"].isin(already).to_numpy()
             outcome.mentions = outcome.mentions[keep].reset_index(drop=True)
             outcome.model_topic_ids = outcome.model_topic_ids[keep]
-        run_id = store.start_run("api-tag", {"model_id": outcome.model_id})
-        store.add_comments(outcome.comments, run_id)
-        store.add_rejects(outcome.rejects, run_id)
-        frame = outcome.mentions
-        store.add_mentions(
-            [
-                Mention(
-                    r.mention_id, r.comment_id, int(r.position), r.text, int(r.start), int(r.end)
-                )
-                for r in frame.itertuples()
-            ]
-        )
-        store.save_assignments(
-            outcome.model_id,
-            pd.DataFrame(
+            if outcome.vectors is not None:
+                outcome.vectors = outcome.vectors[keep]
+        if self.config.embed.cache and outcome.vectors is not None and len(outcome.vectors):
+            # splits and drill-downs then read these vectors instead of loading the encoder
+            texts = outcome.mentions["text"].tolist()
+            store.cache_embeddings(
+                self.embedder.model_id,
+                {text_hash(t): v for t, v in zip(texts, outcome.vectors, strict=True)},
+            )
+        with store.transaction():  # all of a batch is stored, or none of it
+            run_id = store.start_run("api-tag", {"model_id": outcome.model_id})
+            store.add_comments(outcome.comments, run_id)
+            store.add_rejects(outcome.rejects, run_id)
+            frame = outcome.mentions
+            store.add_mentions(
+                [
+                    Mention(
+                        r.mention_id,
+                        r.comment_id,
+                        int(r.position),
+                        r.text,
+                        int(r.start),
+                        int(r.end),
+                    )
+                    for r in frame.itertuples()
+                ]
+            )
+            store.save_assignments(
+                outcome.model_id,
+                pd.DataFrame(
+                    {
+                        "mention_id": frame["mention_id"],
+                        "topic_id": outcome.model_topic_ids,
+                        "confidence": frame["confidence"],
+                    }
+                ),
+                "tag",
+            )
+            store.save_sentiment(
+                frame[["mention_id", "sentiment", "p_positive"]].rename(
+                    columns={"sentiment": "label"}
+                ),
+                self.config.sentiment.component,
+            )
+            store.finish_run(
+                run_id,
                 {
-                    "mention_id": frame["mention_id"],
-                    "topic_id": outcome.model_topic_ids,
-                    "confidence": frame["confidence"],
-                }
-            ),
-            "tag",
-        )
-        store.save_sentiment(
-            frame[["mention_id", "sentiment", "p_positive"]].rename(columns={"sentiment": "label"}),
-            self.config.sentiment.component,
-        )
-        store.finish_run(
-            run_id,
-            {
-                "received": outcome.received,
-                "kept": len(outcome.comments),
-                "rejected": len(outcome.rejects),
-                "mentions": len(frame),
-            },
-        )
+                    "received": outcome.received,
+                    "kept": len(outcome.comments),
+                    "rejected": len(outcome.rejects),
+                    "mentions": len(frame),
+                },
+            )
         outcome.stored = True
         return outcome

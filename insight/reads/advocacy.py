@@ -15,13 +15,14 @@ import pandas as pd
 
 from insight.analytics.drivers import key_drivers
 from insight.analytics.emerging import volume_shifts
-from insight.analytics.impact import membership, topic_table
+from insight.analytics.impact import panel_topic_table
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
 from insight.analytics.scales import NPS_SCALE
 from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
+from insight.reads.panel import Panel
 from insight.schemas import UNASSIGNED_LABEL, NPSStat, Topic, TopicImpact
 
 
@@ -51,26 +52,31 @@ def _labels(topics: list[Topic]) -> dict[int, str]:
     return {t.topic_id: t.label for t in topics} | {OUTLIER: UNASSIGNED_LABEL}
 
 
-def topic_impacts(
-    comments: pd.DataFrame,
-    assignments: pd.DataFrame,
+def negative_shares(assignments: pd.DataFrame) -> dict[int, float]:
+    """Share of each topic's rated mentions that are negative."""
+    if "sentiment" not in assignments.columns or not assignments["sentiment"].notna().any():
+        return {}
+    rated = assignments.dropna(subset=["sentiment"])
+    shares = (rated["sentiment"] == "negative").groupby(rated["topic_id"]).mean()
+    return {int(k): float(v) for k, v in shares.items()}
+
+
+def panel_impacts(
+    panel: Panel,
     topics: list[Topic],
     min_volume: int,
     economics: AdvocacyValue | None = None,
+    negative: dict[int, float] | None = None,
 ) -> list[TopicImpact]:
     """One record per topic (plus outliers), ranked by comment volume; money at stake if asked."""
-    table = topic_table(comments, assignments, min_n=min_volume)
+    table = panel_topic_table(panel.matrix, panel.codes, panel.weights, min_n=min_volume)
     labels = _labels(topics)
-    matrix = membership(pd.Index(comments["id"]), assignments)
-    codes = NPS_SCALE.codes(comments["score"].tolist())
-    negative: dict[int, float] = {}
-    if "sentiment" in assignments.columns and assignments["sentiment"].notna().any():
-        rated = assignments.dropna(subset=["sentiment"])
-        negative = (rated["sentiment"] == "negative").groupby(rated["topic_id"]).mean().to_dict()
+    negative = negative or {}
     rows = []
     for r in table.itertuples(index=False):
         stat = _stat(r) if r.n > 0 else None
         has_impact = not np.isnan(r.impact)
+        inside = panel.matrix[r.topic_id].to_numpy()
         rows.append(
             TopicImpact(
                 topic_id=int(r.topic_id),
@@ -83,24 +89,38 @@ def topic_impacts(
                 low_volume=bool(r.low_volume),
                 value=None
                 if economics is None
-                else economics.topic_value(codes, matrix[r.topic_id].to_numpy()),
+                else economics.topic_value(panel.codes, inside, panel.weights),
                 negative_share=negative.get(int(r.topic_id)),
             )
         )
     return rows
 
 
-def drivers(comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic]) -> pd.DataFrame:
+def topic_impacts(
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    min_volume: int,
+    economics: AdvocacyValue | None = None,
+) -> list[TopicImpact]:
+    """``panel_impacts`` of in-memory frames (a digest's scope)."""
+    panel = Panel.from_frames(comments, assignments)
+    return panel_impacts(panel, topics, min_volume, economics, negative_shares(assignments))
+
+
+def panel_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
     """Key-driver table with labels (outliers excluded); empty when too few scores."""
-    known = assignments[assignments["topic_id"] != OUTLIER]
-    matrix = membership(pd.Index(comments["id"]), known)
-    codes = NPS_SCALE.codes(comments["score"].tolist())
+    known = panel.without(OUTLIER)
     try:
-        table = key_drivers(matrix, codes)
+        table = key_drivers(known.matrix, known.codes, weights=known.weights)
     except ValueError:
         return pd.DataFrame()
     table.insert(1, "label", table["topic_id"].map(_labels(topics)))
     return table
+
+
+def drivers(comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic]) -> pd.DataFrame:
+    return panel_drivers(Panel.from_frames(comments, assignments), topics)
 
 
 @dataclass(frozen=True)
@@ -111,22 +131,48 @@ class PeriodReport:
     topics: pd.DataFrame  # decomposition + volume status, labelled
 
 
+Window = tuple[datetime | None, datetime | None]
+
+
+def window_names(before: Window, after: Window) -> tuple[str, str]:
+    if before[0] is None and after[1] is None and before[1] == after[0] and before[1]:
+        day = before[1].strftime("%Y-%m-%d")
+        return f"before {day}", f"from {day}"
+    return _window_name(before), _window_name(after)
+
+
+def panel_change(panel: Panel, topics: list[Topic], names: tuple[str, str]) -> PeriodReport | None:
+    """ΔNPS between period 0 and period 1 of ``panel``, split into topic mix and rate, plus
+    volume shifts; None when either period has no scored comment."""
+    known = panel.without(OUTLIER)
+    try:
+        summary, table = period_change(
+            known.matrix, known.codes, known.period, 0, 1, weights=known.weights
+        )
+    except ValueError:
+        return None
+    x = known.matrix.to_numpy(dtype=np.int64)
+    counts = {
+        p: (x[known.period == p] * known.weights[known.period == p, None]).sum(axis=0)
+        for p in (0, 1)
+    }
+    sizes = {p: int(known.weights[known.period == p].sum()) for p in (0, 1)}
+    shifts = volume_shifts(
+        pd.Series(counts[0], index=known.matrix.columns),
+        sizes[0],
+        pd.Series(counts[1], index=known.matrix.columns),
+        sizes[1],
+    )
+    table = table.merge(shifts[["topic_id", "status", "q_emerging", "q_fading"]], on="topic_id")
+    table.insert(1, "label", table["topic_id"].map(_labels(topics)))
+    return PeriodReport(names[0], names[1], summary, table)
+
+
 def what_changed(
     comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], boundary: datetime
 ) -> PeriodReport | None:
     """Before vs from ``boundary``: ΔNPS split into topic mix and rate, plus volume shifts."""
-    day = boundary.strftime("%Y-%m-%d")
-    return compare_periods(
-        comments,
-        assignments,
-        topics,
-        (None, boundary),
-        (boundary, None),
-        (f"before {day}", f"from {day}"),
-    )
-
-
-Window = tuple[datetime | None, datetime | None]
+    return compare_periods(comments, assignments, topics, (None, boundary), (boundary, None))
 
 
 def _in_window(stamps: pd.Series, window: Window) -> np.ndarray:
@@ -147,9 +193,9 @@ def compare_periods(
     after: Window,
     names: tuple[str, str] | None = None,
 ) -> PeriodReport | None:
-    """Two date windows ``[start, end)``: ΔNPS split into topic mix and rate, plus volume shifts.
+    """Two date windows ``[start, end)`` of in-memory frames (see ``panel_change``).
 
-    None when either window has no scored comment. Comments in neither window are left out.
+    Comments in neither window are left out.
     """
     dated = comments.dropna(subset=["created_at"]).reset_index(drop=True)
     stamps = pd.to_datetime(dated["created_at"])
@@ -158,25 +204,9 @@ def compare_periods(
         raise ValueError("the two periods overlap; give non-overlapping date ranges")
     keep = in_before | in_after
     dated = dated[keep].reset_index(drop=True)
-    period = np.where(in_before[keep], "before", "after")
-    known = assignments[assignments["topic_id"] != OUTLIER]
-    matrix = membership(pd.Index(dated["id"]), known)
-    codes = NPS_SCALE.codes(dated["score"].tolist())
-    try:
-        summary, table = period_change(matrix, codes, period, "before", "after")
-    except ValueError:
-        return None
-    counts = {p: matrix[period == p].sum() for p in ("before", "after")}
-    shifts = volume_shifts(
-        counts["before"],
-        int((period == "before").sum()),
-        counts["after"],
-        int((period == "after").sum()),
-    )
-    table = table.merge(shifts[["topic_id", "status", "q_emerging", "q_fading"]], on="topic_id")
-    table.insert(1, "label", table["topic_id"].map(_labels(topics)))
-    names = names or (_window_name(before), _window_name(after))
-    return PeriodReport(names[0], names[1], summary, table)
+    period = np.where(in_before[keep], 0, 1)
+    panel = Panel.from_frames(dated, assignments, period)
+    return panel_change(panel, topics, names or window_names(before, after))
 
 
 def _window_name(window: Window) -> str:

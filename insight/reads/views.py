@@ -17,14 +17,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from insight.analytics.nps import nps_from_codes
 from insight.analytics.scales import NPS_SCALE
 from insight.analytics.value import AdvocacyValue
 from insight.config import Scope
 from insight.reads.advocacy import (
-    PeriodReport,
-    Window,
-    compare_periods,
-    drivers,
     overall_nps,
     topic_impacts,
 )
@@ -165,14 +162,6 @@ def _text(value: Any) -> str | None:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def changes(view: View, before: Window, after: Window) -> PeriodReport | None:
-    return compare_periods(view.comments, view.assignments, view.topics, before, after)
-
-
-def driver_table(view: View) -> pd.DataFrame:
-    return drivers(view.comments, view.assignments, view.topics)
-
-
 def overall(view: View) -> NPSStat | None:
     return overall_nps(view.comments)
 
@@ -192,29 +181,32 @@ class Subtopic:
 
 
 def drill_down(
-    view: View, topic_id: int, parts: int, embed: Callable[[list[str]], np.ndarray], seed: int = 42
+    mentions: pd.DataFrame,
+    topic_id: int,
+    parts: int,
+    embed: Callable[[list[str]], np.ndarray],
+    seed: int = 42,
 ) -> list[Subtopic]:
-    """The level below a topic or theme: its mentions (in this view's filters) in ``parts``
-    sub-topics, grouped as a split would group them but nothing is recorded; largest first."""
-    mentions = view.assignments[view.assignments["topic_id"] == topic_id]
+    """The level below a topic or theme: its ``mentions`` (comment_id, text, sentiment, score)
+    in ``parts`` sub-topics, grouped as a split would group them but nothing is recorded;
+    largest first."""
     check_parts(topic_id, len(mentions), parts)
     texts = mentions["text"].tolist()
     groups, children = propose_parts(texts, embed(texts), parts, seed)
-    comment_ids = mentions["comment_id"].to_numpy()
     negative = (mentions["sentiment"] == "negative").to_numpy()
     out = []
     for j, child in enumerate(children):
         inside = groups == j
-        ids = set(comment_ids[inside].tolist())
+        commenters = mentions[inside].drop_duplicates("comment_id")
         out.append(
             Subtopic(
                 label=child["label"],
                 keywords=child["keywords"],
                 quotes=child["quotes"],
                 mentions=int(inside.sum()),
-                comments=len(ids),
+                comments=len(commenters),
                 share=float(inside.mean()),
-                nps=overall_nps(view.comments[view.comments["id"].isin(ids)]),
+                nps=nps_from_codes(NPS_SCALE.codes(commenters["score"].tolist())),
                 negative_share=float(negative[inside].mean()),
             )
         )

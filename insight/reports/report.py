@@ -9,16 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from insight.analytics.value import AdvocacyValue
-from insight.reads.advocacy import (
-    PeriodReport,
-    drivers,
-    nps_by,
-    overall_nps,
-    topic_impacts,
-    what_changed,
-)
+from insight.reads.advocacy import PeriodReport
+from insight.reads.facts import ReadModel, Snapshot
+from insight.reads.views import Filters
 from insight.reports.rendering import render
 from insight.schemas import NPSStat, Topic, TopicImpact
+from insight.store import Store
 
 
 @dataclass(frozen=True)
@@ -64,37 +60,40 @@ def _reason_kind(reason: str) -> str:
 
 
 def build_report(
-    model_id: str,
-    comments: pd.DataFrame,
-    assignments: pd.DataFrame,
-    topics: list[Topic],
-    rejects: pd.DataFrame,
+    reads: ReadModel,
+    store: Store,
+    snap: Snapshot,
     min_volume: int,
     period_boundary: date | None = None,
     economics: AdvocacyValue | None = None,
     currency: str = "",
 ) -> ReportData:
-    reasons = rejects["reason"].map(_reason_kind).value_counts() if len(rejects) else pd.Series()
+    """Every figure from the read model (SQL aggregates), like the API shows them."""
+    everything = Filters()
+    rejects = store.reject_reasons()
+    reasons = rejects.map(_reason_kind).value_counts() if len(rejects) else pd.Series()
+    comments, overall = reads.overall(store, snap, everything)
+    panel = reads.panel(store, snap, everything, None)
+    change = None
+    if period_boundary is not None:
+        boundary = datetime.combine(period_boundary, time.min)
+        change = reads.change(store, snap, everything, (None, boundary), (boundary, None))
     return ReportData(
-        model_id=model_id,
+        model_id=snap.model_id,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        comments=len(comments),
-        scored=int(comments["score"].notna().sum()),
-        mentions=len(assignments),
+        comments=comments,
+        scored=panel.scored,
+        mentions=sum(reads.topic_sizes(store, snap, everything).values()),
         rejects=len(rejects),
         reject_reasons=[(str(k), int(v)) for k, v in reasons.items()],
-        overall=overall_nps(comments),
-        by_channel=nps_by(comments, "channel"),
-        rows=topic_impacts(comments, assignments, topics, min_volume, economics),
+        overall=overall,
+        by_channel=reads.by_column(store, snap, everything, "channel"),
+        rows=reads.topic_rows(store, snap, everything, min_volume, economics),
         currency=currency,
-        topics={t.topic_id: t for t in topics},
+        topics={t.topic_id: t for t in snap.topics},
         min_volume=min_volume,
-        drivers=drivers(comments, assignments, topics),
-        change=None
-        if period_boundary is None
-        else what_changed(
-            comments, assignments, topics, datetime.combine(period_boundary, time.min)
-        ),
+        drivers=reads.drivers(store, snap, everything),
+        change=change,
     )
 
 

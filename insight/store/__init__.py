@@ -1,9 +1,9 @@
 """The only package that touches the database (an embedded DuckDB file by default).
 
 One repository per concern (runs, comments, embeddings, topics, settings, keys, taxonomy,
-deliveries), combined over one connection by ``Store``. The schema is versioned: numbered
-migrations (``migrations.py``) are applied when a database is opened for writing, and the fitted
-topic model lives inside the database, so one file is the whole state.
+deliveries, read facts), combined over one connection by ``Store``. The schema is versioned:
+numbered migrations (``migrations.py``) are applied when a database is opened for writing, and
+the fitted topic model lives inside the database, so one file is the whole state.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from insight.errors import StoreError
 from insight.store.comments import CommentRepository
 from insight.store.deliveries import DeliveryRepository
 from insight.store.embeddings import EmbeddingRepository
+from insight.store.facts import FactRepository
 from insight.store.keys import KeyRepository
 from insight.store.migrations import LATEST, check_readable, migrate, schema_version
 from insight.store.runs import RunRepository
@@ -36,6 +37,7 @@ class Store(
     KeyRepository,
     TaxonomyRepository,
     DeliveryRepository,
+    FactRepository,
 ):
     """A connection to the insight database; use as a context manager.
 

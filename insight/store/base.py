@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import duckdb
@@ -17,6 +19,25 @@ class Repository:
     """Base of the per-concern repositories; ``Store`` combines them over one connection."""
 
     con: duckdb.DuckDBPyConnection
+    _in_transaction: bool = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all (nested calls join the outer one)."""
+        if self._in_transaction:
+            yield
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def _has_table(self, name: str) -> bool:
         """False for tables a read-only database made by an older version does not have yet."""

@@ -29,7 +29,18 @@ class CommentRepository(Repository):
         frame["run_id"] = run_id
         frame["score"] = frame["score"].astype("Int16")
         frame["created_at"] = pd.to_datetime(frame["created_at"])
-        self._insert_frame("comments", frame)
+        if frame.empty:
+            return
+        name = f"_comments_{id(frame)}"
+        columns = ", ".join(frame.columns)
+        self.con.register(name, frame)
+        try:  # numbered as stored: read facts extend from the last number they have seen
+            self.con.execute(
+                f"INSERT INTO comments ({columns}, seq) "
+                f"SELECT {columns}, nextval('comment_seq') FROM {name}"
+            )
+        finally:
+            self.con.unregister(name)
 
     def add_rejects(self, rejects: Sequence[Reject], run_id: str) -> None:
         frame = pd.DataFrame(
@@ -37,6 +48,10 @@ class CommentRepository(Repository):
         )
         frame["run_id"] = run_id
         self._insert_frame("rejects", frame)
+
+    def reject_reasons(self) -> pd.Series:
+        """Every reject's reason (the raw rows stay in the table)."""
+        return self.con.execute("SELECT reason FROM rejects").df()["reason"]
 
     def comments(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
         if ids is None:

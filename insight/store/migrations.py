@@ -81,6 +81,24 @@ CREATE INDEX IF NOT EXISTS assignments_by_topic ON mention_topics (model_id, top
 CREATE INDEX IF NOT EXISTS comments_by_date ON comments (created_at);
 """,
     ),
+    Migration(
+        4,
+        "read facts: comments numbered as stored; per-mention and per-comment facts for SQL reads",
+        """
+CREATE SEQUENCE comment_seq START 1;
+ALTER TABLE comments ADD COLUMN seq BIGINT;
+UPDATE comments SET seq = nextval('comment_seq');
+CREATE TABLE mention_facts (
+    key VARCHAR, seq BIGINT, mention_id VARCHAR, comment_id VARCHAR, topic_id INTEGER,
+    sentiment VARCHAR, created_at TIMESTAMP, score SMALLINT, channel VARCHAR, segment VARCHAR,
+    team VARCHAR, agent VARCHAR);
+CREATE TABLE comment_facts (
+    key VARCHAR, seq BIGINT, comment_id VARCHAR, created_at TIMESTAMP, score SMALLINT,
+    channel VARCHAR, segment VARCHAR, team VARCHAR, agent VARCHAR, topics INTEGER[],
+    topics_negative INTEGER[], topics_neutral INTEGER[], topics_positive INTEGER[]);
+CREATE TABLE fact_state (key VARCHAR PRIMARY KEY, watermark BIGINT, built_at TIMESTAMP);
+""",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,76 @@
+"""A panel: comments compressed into distinct rows (topic membership, NPS code, period) with a
+count per row. Every advocacy figure is a function of it, so a million comments become a few
+thousand rows, aggregated in SQL (``from_rows``) or from in-memory frames (``from_frames``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from insight.analytics.impact import membership
+from insight.analytics.scales import NPS_SCALE
+
+
+@dataclass(frozen=True)
+class Panel:
+    matrix: pd.DataFrame  # rows × topic ids, 0/1
+    codes: np.ndarray  # −1/0/+1 per row, NaN unscored
+    weights: np.ndarray  # comments per row
+    period: np.ndarray  # 0 / 1 per row (before / from a boundary), or all 0
+
+    @property
+    def comments(self) -> int:
+        return int(self.weights.sum())
+
+    @property
+    def scored(self) -> int:
+        return int(self.weights[~np.isnan(self.codes)].sum())
+
+    def without(self, topic_id: int) -> Panel:
+        """The same comments without one topic column (e.g. outliers for drivers)."""
+        if topic_id not in self.matrix.columns:
+            return self
+        return Panel(self.matrix.drop(columns=topic_id), self.codes, self.weights, self.period)
+
+    def where(self, keep: np.ndarray) -> Panel:
+        return Panel(
+            self.matrix[keep].reset_index(drop=True),
+            self.codes[keep],
+            self.weights[keep],
+            self.period[keep],
+        )
+
+    @classmethod
+    def from_rows(cls, rows: pd.DataFrame) -> Panel:
+        """From SQL rows: ``topics`` (list of ids), ``score``, ``period``, ``n``."""
+        lists: Iterable[Iterable[int]] = rows["topics"]
+        topic_sets = [sorted({int(t) for t in topics}) for topics in lists]
+        ids = sorted({t for topics in topic_sets for t in topics})
+        column = {t: j for j, t in enumerate(ids)}
+        x = np.zeros((len(rows), len(ids)), dtype=np.int8)
+        for i, topics in enumerate(topic_sets):
+            x[i, [column[t] for t in topics]] = 1
+        scores = [None if pd.isna(s) else int(s) for s in rows["score"]]
+        return cls(
+            pd.DataFrame(x, columns=ids),
+            NPS_SCALE.codes(scores),
+            rows["n"].to_numpy(dtype=np.int64),
+            rows["period"].to_numpy(dtype=np.int64),
+        )
+
+    @classmethod
+    def from_frames(
+        cls, comments: pd.DataFrame, assignments: pd.DataFrame, period: np.ndarray | None = None
+    ) -> Panel:
+        """One row per comment (weight 1) from ``comments`` (id, score) and ``assignments``."""
+        matrix = membership(pd.Index(comments["id"]), assignments).reset_index(drop=True)
+        matrix.columns = [int(c) for c in matrix.columns]
+        return cls(
+            matrix,
+            NPS_SCALE.codes(comments["score"].tolist()),
+            np.ones(len(comments), dtype=np.int64),
+            np.zeros(len(comments), dtype=np.int64) if period is None else period,
+        )
