@@ -16,7 +16,6 @@ from api.routers import insights, keys, notifications, tagging, taxonomy, ui
 from api.settings import Settings
 from api.state import AppState
 from insight.errors import InsightError
-from insight.pipelines.topics import active_model_id
 
 __all__ = ["Settings", "create_app"]
 
@@ -62,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         model: str | None = None
         try:
             with state.reader() as store:
-                model = active_model_id(store)
+                model = state.reading_engine(store).active_model_id()
         except InsightError:
             model = None
         return {"status": "ok", "version": insight.__version__, "topic_model": model}

@@ -16,6 +16,7 @@ from insight.errors import InsightError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # help shows [[sources]] and [sentiment] as written
     help="Verbatim insight engine: topics and NPS impact from customer comments.",
 )
 
@@ -301,7 +302,9 @@ def serve(
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
-keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys: create (shown once), list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(keys_app, name="keys")
 
 

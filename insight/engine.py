@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from insight.config import Config, SourceConfig
+from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import TopicModel
 from insight.notifications.notify import Notifier
@@ -32,6 +32,7 @@ from insight.pipelines.ingest import read_source
 from insight.pipelines.ingestion import IngestSummary, ingest
 from insight.pipelines.tagging import Tagger, TagOutcome
 from insight.pipelines.topics import FitResult, active_model_id, fit_topics, load_model
+from insight.progress import stage_bar
 from insight.reads.facts import ReadModel, Snapshot
 from insight.reads.views import View, ViewCache, load_view
 from insight.reports.report import build_report, write_report
@@ -180,7 +181,7 @@ class Engine:
         tagger = self.tagger()
         summary = IngestSummary()
         frames = []
-        bar = tqdm(desc=f"tag {source.path.name}", unit="rows", disable=not progress)
+        bar = stage_bar(f"tag {source.path.name}", progress)
         rows = iter(read_source(source, self.config.ingest))
         while chunk := list(itertools.islice(rows, self.config.ingest.chunk_rows)):
             stored: set[str] = set()
@@ -211,6 +212,13 @@ class Engine:
         return ModelSpec(self.config.model_dump(mode="json"), model_id, edits, files)
 
     # read side ---------------------------------------------------------------------------------
+    def active_model_id(self) -> str | None:
+        """The fitted model reads and tagging use, or None before the first fit."""
+        try:
+            return active_model_id(self.store)
+        except NotFittedError:
+            return None
+
     def taxonomy(self) -> TopicMap:
         """The active model's topics with every edit applied (loads no encoder)."""
         return self.cache.topic_map(self.config, self.store)

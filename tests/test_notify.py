@@ -8,7 +8,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from email.message import Message as EmailMsg
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +21,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import DEV_ADMIN_KEY, Settings
 from insight.config import Config, load_config
+from insight.engine import Engine
 from insight.errors import ConfigError
 from insight.notifications.alerts import evaluate
 from insight.notifications.notify import Notifier, fire_times, previous_fire
@@ -92,7 +92,7 @@ def _config(fitted: Config, folder: Path, **sections: Any) -> tuple[Config, Path
 
 
 def _notifier(config: Config, store: Store) -> Notifier:
-    return Notifier(config, lambda: nullcontext(store))
+    return Engine(config, store).notifier()
 
 
 def _parts(message: EmailMsg) -> dict[str, Any]:

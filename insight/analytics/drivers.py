@@ -105,6 +105,8 @@ def key_drivers(
     n, k = int(w.sum()), x.shape[1]
     if n <= k + 1:
         raise ValueError(f"key drivers need more scored comments ({n}) than topics + 1 ({k + 1})")
+    if np.ptp(y) == 0:
+        raise ValueError("every score falls in one group: nothing for drivers to explain")
     design = np.column_stack([np.ones(len(y)), x])
     root = np.sqrt(w)
     beta, _ = _ols(design * root[:, None], y * root)
@@ -112,7 +114,10 @@ def key_drivers(
     resid = y - fitted
     pinv = np.linalg.pinv(design.T @ (design * w[:, None]))
     leverage = np.einsum("ij,jk,ik->i", design, pinv, design)
-    scale = w * resid**2 / np.clip(1 - leverage, 1e-12, None) ** 2
+    # A comment alone with its topic combination has leverage 1 and residual 0: HC3's 0/0 there
+    # is rounding noise, so it contributes nothing (it carries no information about spread).
+    exact = leverage > 1 - 1e-8
+    scale = np.where(exact, 0.0, w * resid**2 / np.where(exact, 1.0, 1 - leverage) ** 2)
     cov = pinv @ (design.T * scale) @ design @ pinv
     se = np.sqrt(np.clip(np.diag(cov), 0, None))[1:]
     effect = beta[1:]

@@ -85,9 +85,9 @@ class MiniLMEmbedder:
         encoder = self._load()
         if not progress:
             return np.asarray(encoder.encode(texts), dtype=np.float32)
-        from tqdm.auto import tqdm
+        from insight.progress import stage_bar
 
-        with tqdm(total=len(texts), desc="embed", unit="text") as bar:
+        with stage_bar("embed", True, len(texts), "texts") as bar:
             return np.asarray(encoder.encode(texts, progress=bar.update), dtype=np.float32)
 
 

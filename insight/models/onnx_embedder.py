@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from insight.errors import ModelPackageError
+from insight.extras import require_extra
 from insight.models.bundled import MINILM_ID, MINILM_SHA256, minilm_dir
 from insight.models.embedder import DIMENSION, MiniLMEmbedder
 from insight.registry import register
@@ -58,6 +59,7 @@ def _export(precision: str) -> Path:
     with _EXPORT_LOCK:
         if target.exists():
             return target
+        require_extra("onnx", "onnx", "the ONNX encoder")
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -129,8 +131,9 @@ class OnnxMiniLMEmbedder:
 
     def _load(self) -> Any:
         if self._session is None:
-            import onnxruntime as ort
             from transformers import AutoTokenizer
+
+            ort = require_extra("onnxruntime", "onnx", "the ONNX encoder")
 
             providers = ["CPUExecutionProvider"]
             if (

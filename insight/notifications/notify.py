@@ -80,17 +80,11 @@ class TickResult:
 class Notifier:
     """Queues due digests and fired alerts, delivers what is due; safe to run in several places."""
 
-    def __init__(
-        self, config: Config, db: StoreAccess, view_of: Callable[[Store], View] | None = None
-    ) -> None:
+    def __init__(self, config: Config, db: StoreAccess, view_of: Callable[[Store], View]) -> None:
+        """``view_of`` builds the current view over a store (the engine supplies it)."""
         self.config = config
         self.db = db
-        self.view_of = view_of or self._engine_view
-
-    def _engine_view(self, store: Store) -> View:
-        from insight.engine import Engine  # the application layer builds views
-
-        return Engine(self.config, store).fresh_view()
+        self.view_of = view_of
 
     # what is due ----------------------------------------------------------------------------
     def due_digests(self, now: datetime) -> list[tuple[DigestConfig, datetime, datetime]]:

@@ -94,7 +94,7 @@ class Redactor:
         docs = self._ner().pipe(out, batch_size=self.batch_size)
         names: list[str] = []
         for doc in tqdm(
-            docs, total=len(out), desc="redact names", disable=not progress, leave=False
+            docs, total=len(out), desc="redact names", disable=None if progress else True
         ):
             text = doc.text
             for ent in reversed(doc.ents):

@@ -7,14 +7,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from tqdm.auto import tqdm
-
 from insight.config import Config, SourceConfig
 from insight.errors import IngestError
 from insight.pipelines.components import build_redactor, build_segmenter
 from insight.pipelines.ingest import read_source
 from insight.pipelines.prepare import prepare_chunk
 from insight.pipelines.tagging import TagOutcome
+from insight.progress import stage_bar
 from insight.schemas import Comment, Mention, Reject
 from insight.store import Store
 
@@ -74,13 +73,13 @@ def _prepared_chunks(
     """
     redactor, segmenter = build_redactor(config), build_segmenter(config)
     for source in sources:
-        bar = tqdm(desc=f"ingest {source.path.name}", unit="rows", disable=not progress)
+        bar = stage_bar(f"ingest {source.path.name}", progress)
         for chunk in _chunks(read_source(source, config.ingest), config.ingest.chunk_rows):
             bar.update(len(chunk))
             ids = [c.id for c in chunk if isinstance(c, Comment)]
             stored = store.existing_comment_ids(ids) if store else set()
             kept, rejects, mentions = prepare_chunk(
-                chunk, redactor, segmenter, config.clean.dedupe, stored, progress=progress
+                chunk, redactor, segmenter, config.clean.dedupe, stored
             )
             yield len(chunk), kept, rejects, mentions
         bar.close()

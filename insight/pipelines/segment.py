@@ -88,7 +88,7 @@ class Segmenter:
             zip(texts, sentences, strict=True),
             total=len(texts),
             desc="segment",
-            disable=not progress,
+            disable=None if progress else True,
         ):
             pieces: list[tuple[int, int]] = []
             for s, e in spans:

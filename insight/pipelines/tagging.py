@@ -35,6 +35,7 @@ from insight.pipelines.sentiment import score_mentions
 from insight.pipelines.topics import active_model_id, load_model
 from insight.schemas import UNASSIGNED_LABEL, Comment, Mention, Reject
 from insight.store import Store
+from insight.store.facts import facts_key
 from insight.taxonomy.curation import load_topic_map
 from insight.taxonomy.edits import TopicMap
 
@@ -192,6 +193,9 @@ class Tagger:
                 {text_hash(t): v for t, v in zip(texts, outcome.vectors, strict=True)},
             )
         with store.transaction():  # all of a batch is stored, or none of it
+            before = store.latest_comment_seq()
+            key = facts_key(*self._key) if self._key and self._key[0] == outcome.model_id else ""
+            current = bool(key) and store.fact_watermark(key) == before
             run_id = store.start_run("api-tag", {"model_id": outcome.model_id})
             store.add_comments(outcome.comments, run_id)
             store.add_rejects(outcome.rejects, run_id)
@@ -226,6 +230,10 @@ class Tagger:
                 ),
                 self.config.sentiment.component,
             )
+            if current and outcome.comments:
+                # the read facts were up to date: extend them here, so reads need not
+                facts = frame[["mention_id", "comment_id", "topic_id", "sentiment"]]
+                store.add_facts(key, facts, before, store.latest_comment_seq())
             store.finish_run(
                 run_id,
                 {

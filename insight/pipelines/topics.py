@@ -19,6 +19,7 @@ from insight.models.topic_model import TopicModel
 from insight.pipelines.components import build_sentiment, build_topic_model
 from insight.pipelines.enrich import embed_texts
 from insight.pipelines.sentiment import score_mentions
+from insight.progress import stage_bar
 from insight.store import Store
 
 ACTIVE_MODEL_KEY = "active_topic_model"
@@ -108,10 +109,12 @@ def fit_topics(
     agreement = float(np.mean(tagged == model.labels_))
     rest = np.setdiff1d(np.arange(len(mentions)), sample)
     step = config.topics.assign_chunk
+    bar = stage_bar("assign the rest", progress and len(rest) > 0, len(rest), "mentions")
     for start in range(0, len(rest), step):
         chunk = mentions.iloc[rest[start : start + step]]
         chunk_texts = chunk["text"].tolist()
-        vectors = embed_texts(chunk_texts, embedder, cache, progress=progress)
+        vectors = embed_texts(chunk_texts, embedder, cache)
+        bar.update(len(chunk))
         labels, confidence = reloaded.transform(vectors)
         store.save_assignments(
             model_id,
@@ -120,6 +123,7 @@ def fit_topics(
         )
         scores = score_mentions(sentiment, chunk_texts, vectors)
         _save_scores(store, config, chunk["id"], scores)
+    bar.close()
     store.set_setting(ACTIVE_MODEL_KEY, model_id)
     return FitResult(
         model_id,

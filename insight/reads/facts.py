@@ -34,7 +34,7 @@ from insight.reads.panel import Panel
 from insight.reads.views import Filters
 from insight.schemas import NPSStat, Topic, TopicImpact
 from insight.store import Store
-from insight.store.facts import SENTIMENTS, FactFilter
+from insight.store.facts import SENTIMENTS, FactFilter, facts_key
 from insight.taxonomy.edits import TopicMap
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -100,7 +100,7 @@ class ReadModel:
     # facts -------------------------------------------------------------------------------------
     def sync(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> Snapshot:
         """Bring the facts of the current taxonomy up to the last stored comment."""
-        key = f"{topic_map.model_id}:{':'.join(map(str, store.taxonomy_version()))}"
+        key = facts_key(topic_map.model_id, store.taxonomy_version())
         latest = store.latest_comment_seq()
         mark = store.fact_watermark(key)
         if mark is None or mark < latest:

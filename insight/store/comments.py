@@ -16,6 +16,10 @@ class CommentRepository(Repository):
     def existing_comment_ids(self, ids: Sequence[str]) -> set[str]:
         if not ids:
             return set()
+        if len(ids) <= 2000:  # a primary-key lookup per id, not a scan of the table
+            marks = ", ".join("?" * len(ids))
+            query = f"SELECT id FROM comments WHERE id IN ({marks})"
+            return {r[0] for r in self.con.execute(query, list(ids)).fetchall()}
         frame = pd.DataFrame({"id": list(ids)})
         self.con.register("_ids", frame)
         try:

@@ -17,6 +17,13 @@ import pandas as pd
 from insight.store.base import Repository, now
 
 SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def facts_key(model_id: str, taxonomy_version: tuple[int, int]) -> str:
+    """Facts are built under one model and one state of the taxonomy edits."""
+    return f"{model_id}:{taxonomy_version[0]}:{taxonomy_version[1]}"
+
+
 Window = tuple[datetime | None, datetime | None]
 
 
@@ -90,7 +97,8 @@ class FactRepository(Repository):
 
     def add_facts(self, key: str, mentions: pd.DataFrame, after: int, upto: int) -> None:
         """Facts for comments numbered (after, upto]; ``mentions``: mention_id, comment_id,
-        topic_id (effective), sentiment. One transaction, then the watermark moves."""
+        topic_id (effective), sentiment. One transaction (or the caller's), then the watermark
+        moves."""
         name = f"_facts_{id(mentions)}"
         self.con.register(name, mentions[["mention_id", "comment_id", "topic_id", "sentiment"]])
         lists = ", ".join(
@@ -98,31 +106,28 @@ class FactRepository(Repository):
             for s in SENTIMENTS
         )
         try:
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(
-                "INSERT INTO mention_facts SELECT ?, c.seq, f.mention_id, f.comment_id, "
-                "f.topic_id, f.sentiment, c.created_at, c.score, c.channel, c.segment, c.team, "
-                f"c.agent FROM {name} f JOIN comments c ON c.id = f.comment_id",
-                [key],
-            )
-            self.con.execute(
-                "INSERT INTO comment_facts SELECT ?, c.seq, c.id, c.created_at, c.score, "
-                "c.channel, c.segment, c.team, c.agent, "
-                "list(DISTINCT f.topic_id ORDER BY f.topic_id) "
-                f"FILTER (WHERE f.topic_id IS NOT NULL), {lists} "
-                f"FROM comments c LEFT JOIN {name} f ON f.comment_id = c.id "
-                "WHERE c.seq > ? AND c.seq <= ? GROUP BY c.seq, c.id, c.created_at, c.score, "
-                "c.channel, c.segment, c.team, c.agent",
-                [key, after, upto],
-            )
-            self.con.execute(
-                "UPDATE fact_state SET watermark = ?, built_at = ? WHERE key = ?",
-                [upto, now(), key],
-            )
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
+            with self.transaction():
+                self.con.execute(
+                    "INSERT INTO mention_facts SELECT ?, c.seq, f.mention_id, f.comment_id, "
+                    "f.topic_id, f.sentiment, c.created_at, c.score, c.channel, c.segment, "
+                    f"c.team, c.agent FROM {name} f JOIN comments c ON c.id = f.comment_id "
+                    "AND c.seq > ? AND c.seq <= ?",
+                    [key, after, upto],
+                )
+                self.con.execute(
+                    "INSERT INTO comment_facts SELECT ?, c.seq, c.id, c.created_at, c.score, "
+                    "c.channel, c.segment, c.team, c.agent, "
+                    "list(DISTINCT f.topic_id ORDER BY f.topic_id) "
+                    f"FILTER (WHERE f.topic_id IS NOT NULL), {lists} "
+                    f"FROM comments c LEFT JOIN {name} f ON f.comment_id = c.id "
+                    "WHERE c.seq > ? AND c.seq <= ? GROUP BY c.seq, c.id, c.created_at, c.score, "
+                    "c.channel, c.segment, c.team, c.agent",
+                    [key, after, upto],
+                )
+                self.con.execute(
+                    "UPDATE fact_state SET watermark = ?, built_at = ? WHERE key = ?",
+                    [upto, now(), key],
+                )
         finally:
             self.con.unregister(name)
 
