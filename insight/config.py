@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from insight.analytics.value import AdvocacyValue
 from insight.errors import ConfigError
+from insight.models.topic_params import TopicParams
 from insight.registry import check_name
 from insight.schemas import INPUT_FIELDS
 
@@ -137,35 +138,10 @@ class EmbedConfig(_Strict):
         return self
 
 
-class TopicsConfig(_Strict):
+class TopicsConfig(TopicParams):
+    """``[topics]``: the estimator's parameters (``TopicParams``) plus how the fit runs."""
+
     component: str = "insight.bertopic.v1"
-    min_topic_size: int | Literal["auto"] = "auto"
-    umap_neighbors: int = Field(default=15, ge=2)
-    umap_components: int = Field(default=5, ge=2)
-    umap_init: Literal["pca", "spectral", "random"] = Field(
-        default="pca", description="UMAP's starting layout; pca is reproducible, spectral is not."
-    )
-    n_keywords: int = Field(default=8, ge=1)
-    n_quotes: int = Field(default=3, ge=0)
-    outliers: Literal["keep", "reduce"] = "reduce"
-    outlier_threshold: float = Field(
-        default=0.55, ge=0.0, le=1.0, description="Min cosine to a topic centroid to reassign."
-    )
-    merge_distance: float = Field(
-        default=0.55,
-        ge=0.0,
-        le=2.0,
-        description="Merge fine clusters whose centroids are within this cosine distance; 0 = off.",
-    )
-    merge_sentiment_gap: float = Field(
-        default=0.4,
-        ge=0.0,
-        le=1.0,
-        description="Never merge clusters whose mean positive probability differs by more than "
-        "this (praise and complaints stay apart); 1 = off.",
-    )
-    tag_neighbors: int = Field(default=15, ge=1)
-    max_index_size: int = Field(default=50_000, ge=100)
     fit_sample: int = Field(
         default=60_000,
         ge=100,
@@ -179,12 +155,9 @@ class TopicsConfig(_Strict):
     def _known(cls, value: str) -> str:
         return _component("topic_model", value)
 
-    @field_validator("min_topic_size")
-    @classmethod
-    def _size(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 2:
-            raise ValueError("min_topic_size must be >= 2 or 'auto'")
-        return value
+    def estimator_params(self) -> dict[str, Any]:
+        """The ``TopicParams`` part, for building an estimator."""
+        return self.model_dump(include=set(TopicParams.model_fields))
 
 
 class SentimentConfig(_Strict):

@@ -103,6 +103,15 @@ def test_facts_follow_stored_batches_and_equal_a_rebuild(
         )
         assert total > 0 and page[0]["comment_id"].startswith("new-")  # newest first
 
+        # a bounded staleness serves the figures of the previous batch, then catches up
+        engine.cache.reads.max_staleness_s = 3600.0
+        engine.tag_records([{**records[0], "id": "later"}], persist=True)
+        stale = engine.cache.reads.overall(engine.store, engine.snapshot(), Filters())[0]
+        engine.cache.reads.max_staleness_s = 0.0
+        fresh = engine.cache.reads.overall(engine.store, engine.snapshot(), Filters())[0]
+        assert (stale, fresh) == (after, after + 1)
+        incremental = _rows(engine, Filters())
+
         engine.store.con.execute("DELETE FROM fact_state")  # forget the facts: build anew
         engine.cache.reads = type(engine.cache.reads)()
         assert _rows(engine, Filters()) == incremental

@@ -16,13 +16,14 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from insight.errors import NotFittedError
+from insight.models.topic_params import TopicParams
 from insight.registry import register
 from insight.schemas import Topic
 
@@ -149,35 +150,24 @@ def time_calls(component: Any, method: str, stage: str, seconds: dict[str, float
     setattr(component, method, wrapper)
 
 
-@dataclass
 class TopicModel:
-    """Parameters only in the constructor; fitted state ends in ``_`` (scikit-learn style)."""
+    """Parameters only in the constructor (validated by ``TopicParams``, where they and their
+    defaults are declared); fitted state ends in ``_`` (scikit-learn style)."""
 
-    min_topic_size: int | Literal["auto"] = "auto"
-    umap_neighbors: int = 15
-    umap_components: int = 5
-    umap_init: Literal["pca", "spectral", "random"] = "pca"
-    n_keywords: int = 8
-    n_quotes: int = 3
-    outliers: Literal["keep", "reduce"] = "reduce"
-    outlier_threshold: float = 0.55
-    merge_distance: float = 0.55
-    merge_sentiment_gap: float = 0.4
-    tag_neighbors: int = 15
-    max_index_size: int = 50_000
-    seed: int = 42
-
-    topics_: list[Topic] = field(default_factory=list, init=False, repr=False)
-    labels_: np.ndarray | None = field(default=None, init=False, repr=False)
-    centroids_: np.ndarray | None = field(default=None, init=False, repr=False)
-    index_vectors_: np.ndarray | None = field(default=None, init=False, repr=False)
-    index_labels_: np.ndarray | None = field(default=None, init=False, repr=False)
-    meta_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    index32_: np.ndarray | None = field(default=None, init=False, repr=False)
-    seconds_: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    def __init__(self, seed: int = 42, **params: Any) -> None:
+        self.p = TopicParams(**params)
+        self.seed = seed
+        self.topics_: list[Topic] = []
+        self.labels_: np.ndarray | None = None
+        self.centroids_: np.ndarray | None = None
+        self.index_vectors_: np.ndarray | None = None
+        self.index_labels_: np.ndarray | None = None
+        self.meta_: dict[str, Any] = {}
+        self.index32_: np.ndarray | None = None
+        self.seconds_: dict[str, float] = {}
 
     def params(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if not k.endswith("_")}
+        return {**self.p.model_dump(), "seed": self.seed}
 
     # fit ---------------------------------------------------------------------------------------
     def fit(
@@ -216,11 +206,11 @@ class TopicModel:
         )
         centroids = _normalise_rows(centroids).astype(np.float32)
         labels = raw_labels.copy()
-        if self.outliers == "reduce" and topic_ids:
+        if self.p.outliers == "reduce" and topic_ids:
             outliers = np.flatnonzero(labels == OUTLIER)
             sims = embeddings[outliers] @ centroids.T
             best = sims.argmax(axis=1)
-            close = sims[np.arange(len(outliers)), best] >= self.outlier_threshold
+            close = sims[np.arange(len(outliers)), best] >= self.p.outlier_threshold
             labels[outliers[close]] = np.asarray(topic_ids)[best[close]]
         self.labels_ = labels
         self.centroids_ = centroids
@@ -247,17 +237,17 @@ class TopicModel:
         apart into components (duplicate-heavy survey text does): the same data gave different
         topics run to run. A PCA start is deterministic and cheap (measured in
         ``bench/topic_quality.py``)."""
-        if self.umap_init != "pca":
-            return self.umap_init
+        if self.p.umap_init != "pca":
+            return self.p.umap_init
         centred = embeddings - embeddings.mean(axis=0)
         _, _, components = np.linalg.svd(centred[:: max(1, len(centred) // 20_000)], False)
-        layout = centred @ components[: self.umap_components].T
+        layout = centred @ components[: self.p.umap_components].T
         return (layout / max(float(np.abs(layout).max()), 1e-12) * 10.0).astype(np.float32)
 
     def _min_size(self, n_docs: int) -> int:
-        if self.min_topic_size == "auto":
+        if self.p.min_topic_size == "auto":
             return auto_min_topic_size(n_docs)
-        return int(self.min_topic_size)
+        return int(self.p.min_topic_size)
 
     def _cluster(
         self,
@@ -276,11 +266,11 @@ class TopicModel:
 
         size = self._min_size(len(texts))
         started = time.perf_counter()
-        knn = exact_knn(embeddings, self.umap_neighbors)
+        knn = exact_knn(embeddings, self.p.umap_neighbors)
         self.seconds_["knn"] = time.perf_counter() - started
         umap_model = UMAP(
-            n_neighbors=self.umap_neighbors,
-            n_components=self.umap_components,
+            n_neighbors=self.p.umap_neighbors,
+            n_components=self.p.umap_components,
             min_dist=0.0,
             metric="cosine",
             random_state=self.seed,
@@ -310,7 +300,7 @@ class TopicModel:
 
             backend = Backend()
             representation = KeyBERTInspired(
-                top_n_words=self.n_keywords, nr_candidate_words=40, random_state=self.seed
+                top_n_words=self.p.n_keywords, nr_candidate_words=40, random_state=self.seed
             )
         model = BERTopic(
             embedding_model=backend,
@@ -319,7 +309,7 @@ class TopicModel:
             representation_model=representation,
             vectorizer_model=vectorizer,
             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-            top_n_words=self.n_keywords,
+            top_n_words=self.p.n_keywords,
             calculate_probabilities=False,
             verbose=False,
         )
@@ -357,18 +347,18 @@ class TopicModel:
         from sklearn.cluster import AgglomerativeClustering
 
         ids = sorted(t for t in set(labels.tolist()) if t != OUTLIER)
-        if self.merge_distance <= 0 or len(ids) < 3:
+        if self.p.merge_distance <= 0 or len(ids) < 3:
             return []
         centroids = _normalise_rows(np.stack([embeddings[labels == t].mean(axis=0) for t in ids]))
         distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
-        if p_positive is not None and self.merge_sentiment_gap < 1.0:
+        if p_positive is not None and self.p.merge_sentiment_gap < 1.0:
             tone = np.array([float(np.mean(p_positive[labels == t])) for t in ids])
-            apart = np.abs(tone[:, None] - tone[None, :]) > self.merge_sentiment_gap
+            apart = np.abs(tone[:, None] - tone[None, :]) > self.p.merge_sentiment_gap
             distances[apart] = 2.0  # the largest cosine distance: average linkage stops there
         np.fill_diagonal(distances, 0.0)
         groups = AgglomerativeClustering(
             n_clusters=None,
-            distance_threshold=self.merge_distance,
+            distance_threshold=self.p.merge_distance,
             metric="precomputed",
             linkage="average",
         ).fit_predict(distances)
@@ -394,18 +384,18 @@ class TopicModel:
                 quote = quote_texts[i]
                 if quote not in quotes:
                     quotes.append(quote)
-                if len(quotes) == self.n_quotes:
+                if len(quotes) == self.p.n_quotes:
                     break
-            words = keywords.get(topic_id, [])[: self.n_keywords]
+            words = keywords.get(topic_id, [])[: self.p.n_keywords]
             label = label_or_example(words, texts[order[0]])
             topics.append(Topic(topic_id, label, words, len(members), quotes))
         return topics
 
     def _build_index(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
         keep = np.arange(len(labels))
-        if len(keep) > self.max_index_size:
+        if len(keep) > self.p.max_index_size:
             rng = np.random.default_rng(self.seed)
-            keep = np.sort(rng.choice(keep, size=self.max_index_size, replace=False))
+            keep = np.sort(rng.choice(keep, size=self.p.max_index_size, replace=False))
         self.index_vectors_ = embeddings[keep].astype(np.float16)
         self.index32_ = None
         self.index_labels_ = labels[keep].astype(np.int32)
@@ -417,7 +407,7 @@ class TopicModel:
             raise NotFittedError("the topic model is not fitted; run `insight fit` first")
         queries = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
         index = self._index_float32()
-        k = min(self.tag_neighbors, len(index))
+        k = min(self.p.tag_neighbors, len(index))
         classes = np.unique(self.index_labels_)
         labels = np.empty(len(queries), dtype=np.int64)
         confidence = np.empty(len(queries), dtype=np.float64)

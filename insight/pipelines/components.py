@@ -63,9 +63,6 @@ def build_sentiment(config: Config) -> SentimentModel:
 
 
 def build_topic_model(config: Config) -> TopicModel:
-    params = config.topics.model_dump(
-        exclude={"component", "n_quotes", "fit_sample", "assign_chunk"}
-    )
     factory = resolve("topic_model", config.topics.component)
-    model: TopicModel = factory(n_quotes=config.topics.n_quotes, seed=config.seed, **params)
+    model: TopicModel = factory(seed=config.seed, **config.topics.estimator_params())
     return model

@@ -11,6 +11,7 @@ read loads the encoder unless a split topic meets mentions whose vectors are not
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -91,11 +92,12 @@ def fact_filter(filters: Filters) -> FactFilter:
 class ReadModel:
     """Facts kept in step with the store, and panels cached per data version (one per process)."""
 
-    def __init__(self, max_panels: int = 256) -> None:
+    def __init__(self, max_panels: int = 256, max_staleness_s: float = 0.0) -> None:
         self._build = threading.Lock()
         self._cache_lock = threading.Lock()
-        self._panels: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._panels: OrderedDict[tuple[Any, ...], tuple[int, float, Any]] = OrderedDict()
         self._max = max_panels
+        self.max_staleness_s = max_staleness_s
 
     # facts -------------------------------------------------------------------------------------
     def sync(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> Snapshot:
@@ -134,14 +136,20 @@ class ReadModel:
         return topic_map.assign(model_ids, vectors)
 
     # panels ------------------------------------------------------------------------------------
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def _cached(self, key: tuple[Any, ...], watermark: int, compute: Callable[[], Any]) -> Any:
+        """A figure for ``key`` at ``watermark``; one computed at an older watermark serves if
+        it is at most ``max_staleness_s`` old (0: never)."""
+        now = time.monotonic()
         with self._cache_lock:
             if key in self._panels:
-                self._panels.move_to_end(key)
-                return self._panels[key]
+                mark, when, value = self._panels[key]
+                if mark == watermark or now - when < self.max_staleness_s:
+                    self._panels.move_to_end(key)
+                    return value
         value = compute()
         with self._cache_lock:
-            self._panels[key] = value
+            self._panels[key] = (watermark, now, value)
+            self._panels.move_to_end(key)
             while len(self._panels) > self._max:
                 self._panels.popitem(last=False)
         return value
@@ -151,14 +159,16 @@ class ReadModel:
     ) -> Panel:
         where = fact_filter(filters)
         return self._cached(
-            ("panel", snap.key, snap.watermark, where, windows),
+            ("panel", snap.key, where, windows),
+            snap.watermark,
             lambda: Panel.from_rows(store.panel_rows(snap.key, where, windows)),
         )
 
     def _mentions(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
         where = fact_filter(filters)
         return self._cached(
-            ("mentions", snap.key, snap.watermark, where),
+            ("mentions", snap.key, where),
+            snap.watermark,
             lambda: store.topic_mentions(snap.key, where),
         )
 
@@ -232,7 +242,8 @@ class ReadModel:
     def drivers(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
         panel = self.panel(store, snap, filters, None)
         return self._cached(
-            ("drivers", snap.key, snap.watermark, fact_filter(filters)),
+            ("drivers", snap.key, fact_filter(filters)),
+            snap.watermark,
             lambda: panel_drivers(panel, snap.topics),
         )
 
