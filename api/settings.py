@@ -27,14 +27,6 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=200, ge=1, le=10_000)
     cors_origins: list[str] = Field(default_factory=list)
     preload_models: bool = Field(default=True, description="Load the models at start-up.")
-    read_staleness_s: float = Field(
-        default=0.0,
-        ge=0.0,
-        le=3600.0,
-        description="Reads may answer from figures up to this many seconds behind the latest "
-        "stored batch (0 = always current); under heavy writing 1 s saves recomputing them "
-        "after every batch.",
-    )
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:

@@ -42,7 +42,6 @@ class AppState:
         self._readers = threading.local()
         self._cursors: list[Store] = []
         self.cache = ReadCache()
-        self.cache.reads.max_staleness_s = settings.read_staleness_s
         self.embedder: MiniLMEmbedder = build_embedder(self.config)  # weights load on first use
         # One thread runs all model inference: torch's OpenMP pool is per calling thread, so
         # inference from many request threads would start competing pools on a small machine.

@@ -115,9 +115,6 @@ def main() -> None:
     parser.add_argument(
         "--code", type=Path, default=REPO, help="with --reads: the checkout the service runs from"
     )
-    parser.add_argument(
-        "--staleness", type=float, default=0.0, help="with --reads: INSIGHT_READ_STALENESS_S"
-    )
     args = parser.parse_args()
     if args.reads:
         from bench.read_load import main as read_load
@@ -128,7 +125,6 @@ def main() -> None:
             args.seconds,
             min(args.requests, 30),
             args.db,
-            args.staleness,
         )
         return
     if not args.db.exists():

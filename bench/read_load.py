@@ -105,20 +105,14 @@ def _pct(samples: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples) * 1000, q)) if samples else float("nan")
 
 
-def _serve(
-    code: Path, db: Path, config: Path, port: int, artifacts: Path, staleness: float
-) -> subprocess.Popen[Any]:
-    env = (
-        os.environ
-        | ({"INSIGHT_READ_STALENESS_S": str(staleness)} if staleness else {})
-        | {
-            "INSIGHT_CONFIG": str(config),
-            "INSIGHT_DB_PATH": str(db),
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "PYTHONPATH": str(code),
-        }
-    )
+def _serve(code: Path, db: Path, config: Path, port: int, artifacts: Path) -> subprocess.Popen[Any]:
+    env = os.environ | {
+        "INSIGHT_CONFIG": str(config),
+        "INSIGHT_DB_PATH": str(db),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PYTHONPATH": str(code),
+    }
     overrides = code / ".bench-config.toml"
     overrides.write_text(f'db_path = "{db}"\nartifacts_dir = "{artifacts}"\n')
     env["INSIGHT_CONFIG"] = str(overrides)
@@ -205,9 +199,7 @@ def _mixed(base: str, headers: dict[str, str], paths: list[str], seconds: float)
     return {"writes": writes, "reads": reads, "errors": errors, "seconds": elapsed}
 
 
-def main(
-    comments: int, code: Path, seconds: float, requests: int, source: Path, staleness: float = 0.0
-) -> None:
+def main(comments: int, code: Path, seconds: float, requests: int, source: Path) -> None:
     if not source.exists():
         sys.exit(f"{source} not found: run `make demo` first (it fits the demo model)")
     work = Path(tempfile.mkdtemp(prefix="bench-reads-"))
@@ -220,7 +212,7 @@ def main(
             artifacts / "topic_models" / model_id
         )
     port = 8765
-    server = _serve(code, db, REPO / "configs" / "demo.toml", port, artifacts, staleness)
+    server = _serve(code, db, REPO / "configs" / "demo.toml", port, artifacts)
     base = f"http://127.0.0.1:{port}"
     headers = {"X-API-Key": key}
     paths = [p.format(topic=topic) for p in READS.values()]
@@ -248,7 +240,6 @@ def main(
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nMachine: {os.cpu_count()} CPU cores; one uvicorn worker; service code: {code}")
-    print(f"INSIGHT_READ_STALENESS_S={staleness:g}")
     print(f"{comments:,} comments; first read after start (builds read facts): {first:.1f} s\n")
     print("| read | p50 ms | p95 ms |")
     print("|---|---:|---:|")

@@ -11,7 +11,6 @@ read loads the encoder unless a split topic meets mentions whose vectors are not
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -92,12 +91,11 @@ def fact_filter(filters: Filters) -> FactFilter:
 class ReadModel:
     """Facts kept in step with the store, and panels cached per data version (one per process)."""
 
-    def __init__(self, max_panels: int = 256, max_staleness_s: float = 0.0) -> None:
+    def __init__(self, max_panels: int = 256) -> None:
         self._build = threading.Lock()
         self._cache_lock = threading.Lock()
-        self._panels: OrderedDict[tuple[Any, ...], tuple[int, float, Any]] = OrderedDict()
+        self._panels: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
         self._max = max_panels
-        self.max_staleness_s = max_staleness_s
 
     # facts -------------------------------------------------------------------------------------
     def sync(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> Snapshot:
@@ -137,18 +135,15 @@ class ReadModel:
 
     # panels ------------------------------------------------------------------------------------
     def _cached(self, key: tuple[Any, ...], watermark: int, compute: Callable[[], Any]) -> Any:
-        """A figure for ``key`` at ``watermark``; one computed at an older watermark serves if
-        it is at most ``max_staleness_s`` old (0: never)."""
-        now = time.monotonic()
+        """A figure for ``key`` at ``watermark`` (always current: recomputed once the facts
+        moved on; measured, serving slightly stale figures did not help a mixed load)."""
         with self._cache_lock:
-            if key in self._panels:
-                mark, when, value = self._panels[key]
-                if mark == watermark or now - when < self.max_staleness_s:
-                    self._panels.move_to_end(key)
-                    return value
+            if key in self._panels and self._panels[key][0] == watermark:
+                self._panels.move_to_end(key)
+                return self._panels[key][1]
         value = compute()
         with self._cache_lock:
-            self._panels[key] = (watermark, now, value)
+            self._panels[key] = (watermark, value)
             self._panels.move_to_end(key)
             while len(self._panels) > self._max:
                 self._panels.popitem(last=False)
