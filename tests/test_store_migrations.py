@@ -40,6 +40,10 @@ def test_previous_release_database_is_migrated_and_usable(tmp_path: Path) -> Non
     with Engine.open(config) as engine:
         assert engine.store.schema_version == LATEST
         assert engine.store.count("comments") == comments > 0
+        raw_left, hashed = engine.store.con.execute(
+            "SELECT count(raw), count(raw_sha256) FROM rejects"
+        ).fetchall()[0]
+        assert raw_left == 0 and hashed > 0  # rejected rows' raw text is gone, a hash stays
         topic_map = engine.taxonomy()  # the model saved beside the database is read and copied in
         assert topic_map.topics and engine.store.model_files(topic_map.model_id)
         view = engine.view()

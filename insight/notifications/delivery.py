@@ -78,9 +78,16 @@ def _send_email(message: Message, cfg: DeliveryConfig) -> None:
         raise DeliveryError(f"SMTP refused recipients: {sorted(refused)}")
 
 
+def slack_escape(text: str) -> str:
+    """Comment text as Slack shows it literally: ``<!channel>``, ``<@U123>`` and links written
+    by a customer stay text instead of pinging a channel or a person."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _post_webhook(message: Message, cfg: DeliveryConfig) -> None:
     url = message.recipient.url or ""
-    body = {"text": f"*{message.subject}*\n{message.text}", "insight": message.data}
+    text = f"*{slack_escape(message.subject)}*\n{slack_escape(message.text)}"
+    body = {"text": text, "insight": message.data}
     try:
         response = httpx.post(
             url,

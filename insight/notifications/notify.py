@@ -171,9 +171,8 @@ class Notifier:
             rows = store.due_deliveries(now)
         cfg = self.config.delivery
         for row in rows:
-            message = _message(row)
             try:
-                deliver(message, cfg)
+                deliver(_message(row), cfg)
             except DeliveryError as exc:
                 attempts = int(row["attempts"]) + 1
                 retry = attempts < cfg.max_attempts
@@ -187,6 +186,12 @@ class Notifier:
                 )
                 result.retrying += retry
                 result.failed += not retry
+                continue
+            except Exception as exc:  # a message that can never go out must not block the rest
+                with self.db() as store:
+                    store.delivery_failed(row["delivery_id"], f"undeliverable: {exc!r}", None)
+                log.error("delivery %r is undeliverable: %r", row["delivery_id"], exc)
+                result.failed += 1
                 continue
             with self.db() as store:
                 store.delivery_sent(row["delivery_id"], now)

@@ -62,7 +62,18 @@ def detect_format(source: SourceConfig) -> str:
 
 
 def _has_surrogates(text: str) -> bool:
+    """Bytes the source encoding could not decode (kept as escapes by ``surrogateescape``)."""
     return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _has_lone_surrogates(text: str) -> bool:
+    """UTF-16 halves that are not text (e.g. a JSON ``"\\ud83d"`` without its pair)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _has_controls(text: str) -> bool:
+    """Line breaks, NUL and other control or bidi-override characters: never in an identifier."""
+    return any(ch < " " or "\x7f" <= ch <= "\x9f" or "\u202a" <= ch <= "\u202e" for ch in text)
 
 
 def _raw_text(values: dict[str, Any] | list[str]) -> str:
@@ -75,7 +86,14 @@ def _raw_text(values: dict[str, Any] | list[str]) -> str:
 
 def _csv_rows(source: SourceConfig) -> tuple[list[str], Iterator[RawRow]]:
     handle = source.path.open("r", encoding=source.encoding, errors="surrogateescape", newline="")
-    reader = csv.reader(handle, delimiter=source.delimiter)
+    consumed: list[str] = []  # the physical lines behind the record just read
+
+    def lines() -> Iterator[str]:
+        for line in handle:
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=source.delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -85,33 +103,64 @@ def _csv_rows(source: SourceConfig) -> tuple[list[str], Iterator[RawRow]]:
         handle.close()
         raise IngestError(f"{source.path}: cannot read the header row: {exc}") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
+    line_no = len(consumed)
+    consumed.clear()
+
+    def one_line(line: str, number: int, at: int) -> RawRow:
+        """A line read on its own (after a stray quote swallowed the lines behind it)."""
+        try:
+            fields = next(csv.reader([line], delimiter=source.delimiter), [])
+        except csv.Error as exc:
+            return RawRow(number, None, _raw_text([line]), f"malformed CSV at line {at}: {exc}")
+        if len(fields) != len(header):
+            reason = (
+                f"malformed quoting at line {at}: {len(fields)} fields, header has {len(header)}"
+            )
+            return RawRow(number, None, _raw_text([line]), reason)
+        return RawRow(number, dict(zip(header, fields, strict=True)), "")
 
     def rows() -> Iterator[RawRow]:
+        nonlocal line_no
         number = 0
         with handle:
             while True:
-                number += 1
+                error = None
                 try:
-                    fields = next(reader)
+                    fields: list[str] | None = next(reader)
                 except StopIteration:
-                    return
+                    fields = None
+                    if not consumed:
+                        return
+                    error = "unexpected end of file inside a quoted field"
                 except csv.Error as exc:
+                    fields, error = None, str(exc)
+                span, first = consumed[:], line_no + 1
+                line_no += len(span)
+                consumed.clear()
+                if fields is not None and not fields:
+                    continue  # blank line: not a record
+                if len(span) > 1 and (fields is None or len(fields) != len(header)):
+                    # an unbalanced quote ran on over several lines: read each line on its own,
+                    # so the rows behind it are kept or rejected one by one, never swallowed
+                    for offset, line in enumerate(span):
+                        if line.strip():
+                            number += 1
+                            yield one_line(line, number, first + offset)
+                    continue
+                number += 1
+                if fields is None:
                     yield RawRow(
-                        number, None, "", f"malformed CSV at line {reader.line_num}: {exc}"
+                        number, None, _raw_text(span), f"malformed CSV at line {first}: {error}"
                     )
-                    continue
-                if not fields:
-                    number -= 1  # blank line: not a record
-                    continue
-                if len(fields) != len(header):
+                elif len(fields) != len(header):
                     yield RawRow(
                         number,
                         None,
                         _raw_text(fields),
                         f"row has {len(fields)} fields, header has {len(header)}",
                     )
-                    continue
-                yield RawRow(number, dict(zip(header, fields, strict=True)), "")
+                else:
+                    yield RawRow(number, dict(zip(header, fields, strict=True)), "")
 
     return header, rows()
 
@@ -244,6 +293,8 @@ def to_comment(
             f"text is not valid {source.encoding} (undecodable bytes); "
             "set the source's encoding (e.g. encoding = 'cp1252') if the file is not UTF-8"
         )
+    if _has_lone_surrogates(text):
+        raise RowError("text contains a lone UTF-16 surrogate (not a character)")
     if not text.strip():
         raise RowError("empty text")
     if len(text) > cfg.max_text_chars:
@@ -257,6 +308,8 @@ def to_comment(
         value = get(field)
         if isinstance(value, str) and _has_surrogates(value):
             raise RowError(f"{field} is not valid {source.encoding} (undecodable bytes)")
+        if isinstance(value, str) and (_has_lone_surrogates(value) or _has_controls(value)):
+            raise RowError(f"{field} contains control characters, line breaks or surrogates")
     comment_id = _optional_str(get("id")) or f"{source.source_name}:{number}"
     return Comment(
         id=comment_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -47,8 +48,17 @@ class CommentRepository(Repository):
             self.con.unregister(name)
 
     def add_rejects(self, rejects: Sequence[Reject], run_id: str) -> None:
+        """Reason and position of each rejected row, and a SHA-256 of the raw row: the raw text
+        is never stored (a row is rejected before redaction, so it may hold personal data)."""
         frame = pd.DataFrame(
-            [asdict(r) for r in rejects], columns=["source", "row_number", "reason", "raw"]
+            {
+                "source": [r.source for r in rejects],
+                "row_number": [r.row_number for r in rejects],
+                "reason": [r.reason for r in rejects],
+                "raw_sha256": [
+                    hashlib.sha256(r.raw.encode("utf-8", "replace")).hexdigest() for r in rejects
+                ],
+            }
         )
         frame["run_id"] = run_id
         self._insert_frame("rejects", frame)

@@ -99,6 +99,15 @@ CREATE TABLE comment_facts (
 CREATE TABLE fact_state (key VARCHAR PRIMARY KEY, watermark BIGINT, built_at TIMESTAMP);
 """,
     ),
+    Migration(
+        5,
+        "rejected rows keep a hash of the raw row, never its text (it may hold personal data)",
+        """
+ALTER TABLE rejects ADD COLUMN raw_sha256 VARCHAR;
+UPDATE rejects SET raw_sha256 = sha256(raw) WHERE raw IS NOT NULL;
+UPDATE rejects SET raw = NULL;
+""",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 
