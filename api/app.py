@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 import insight
 from api import errors
@@ -41,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Topics, sentiment and NPS impact from customer comments. "
         "Authenticate with an API key in the X-API-Key header.",
         lifespan=lifespan,
+        # the interactive docs load scripts from a CDN: not in production (the schema stays
+        # at /openapi.json for local tools)
+        docs_url=None if settings.environment == "production" else "/docs",
+        redoc_url=None if settings.environment == "production" else "/redoc",
     )
     app.state.insight = state
     errors.install(app)
@@ -56,14 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, Any]:
-        """Liveness plus which topic model the database serves, if any (no key needed)."""
-        model: str | None = None
+    def health() -> JSONResponse:
+        """Serving, plus which topic model the database serves, if any (no key needed).
+
+        503 when the database cannot be opened (e.g. another process holds it): healthy means
+        serving, and the answer names no paths or process ids."""
         try:
             with state.reader() as store:
                 model = state.reading_engine(store).active_model_id()
         except InsightError:
-            model = None
-        return {"status": "ok", "version": insight.__version__, "topic_model": model}
+            body = {"status": "unavailable", "version": insight.__version__, "topic_model": None}
+            return JSONResponse(body, status_code=503)
+        body = {"status": "ok", "version": insight.__version__, "topic_model": model}
+        return JSONResponse(body)
 
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -10,9 +11,11 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.errors import Forbidden
+from api.settings import DEV_ADMIN_KEY
 from api.state import AppState
 from insight.access import AccessError, Principal, verify_key
 
+log = logging.getLogger("insight.api")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="ik_<id>_<secret>")
 
 
@@ -31,6 +34,11 @@ def authenticate(state: State, key: Annotated[str | None, Security(api_key_heade
         raise AccessError("malformed API key")
     bootstrap = state.settings.admin_bootstrap()
     if bootstrap is not None and hmac.compare_digest(key.encode(), bootstrap.encode()):
+        if bootstrap == DEV_ADMIN_KEY:
+            log.warning(
+                "accepted the published development admin key; create real keys "
+                "(insight keys create) and set INSIGHT_ENVIRONMENT=production"
+            )
         return Principal("bootstrap", "bootstrap admin", "admin")
     with state.reader() as store:  # never waits for a write
         return verify_key(store, key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +11,13 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_ADMIN_KEY = "insight-dev-admin-key"  # development only; production refuses it
+
+
+def _weak(key: str) -> bool:
+    """Too little entropy for a secret: e.g. one repeated character, or a short cycle."""
+    counts = Counter(key)
+    bits_per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return len(counts) < 10 or bits_per_char * len(key) < 80
 
 
 class Settings(BaseSettings):
@@ -34,14 +43,14 @@ class Settings(BaseSettings):
             return self
         key = self.bootstrap_admin_key.get_secret_value() if self.bootstrap_admin_key else None
         problems = []
-        if key is not None and (key == DEV_ADMIN_KEY or len(key) < 32):
+        if key is not None and (key == DEV_ADMIN_KEY or len(key) < 32 or _weak(key)):
             problems.append(
-                "INSIGHT_BOOTSTRAP_ADMIN_KEY is the development default or shorter than 32 "
-                "characters; unset it or use e.g. `python -c 'import secrets; "
+                "INSIGHT_BOOTSTRAP_ADMIN_KEY is the development default, shorter than 32 "
+                "characters or guessable; unset it or use e.g. `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'`"
             )
-        if "*" in self.cors_origins:
-            problems.append("INSIGHT_CORS_ORIGINS must list origins, not '*'")
+        if "*" in self.cors_origins or "null" in self.cors_origins:
+            problems.append("INSIGHT_CORS_ORIGINS must list origins, not '*' or 'null'")
         if problems:
             raise ValueError("refusing insecure production settings: " + "; ".join(problems))
         return self

@@ -330,8 +330,11 @@ def keys_list(config: ConfigOpt = None) -> None:
     """List keys (ids, names, roles; never the keys themselves)."""
     from insight.store import Store
 
-    with Store(_config(config, None).db_path) as store:
-        frame = store.api_keys()
+    try:
+        with Store(_config(config, None).db_path) as store:
+            frame = store.api_keys()
+    except InsightError as exc:  # e.g. the service holds the database: revoke through the API
+        _fail(exc)
     typer.echo(frame.to_string(index=False) if len(frame) else "no keys yet")
 
 
@@ -342,9 +345,13 @@ def keys_revoke(
 ) -> None:
     from insight.store import Store
 
-    with Store(_config(config, None).db_path) as store:
-        if not store.revoke_api_key(key_id):
-            _fail(InsightError(f"no active key {key_id!r}"))
+    try:
+        with Store(_config(config, None).db_path) as store:
+            revoked = store.revoke_api_key(key_id)
+    except InsightError as exc:  # e.g. the service holds the database: DELETE /v1/keys/{id}
+        _fail(exc)
+    if not revoked:
+        _fail(InsightError(f"no active key {key_id!r}"))
     typer.echo(f"revoked {key_id}")
 
 

@@ -140,6 +140,15 @@ def test_production_refuses_insecure_defaults(tmp_path: Path) -> None:
         Settings(environment="production", bootstrap_admin_key=SecretStr("short"))
     with pytest.raises(ValidationError, match="CORS"):
         Settings(environment="production", cors_origins=["*"])
+    with pytest.raises(ValidationError, match="null"):
+        Settings(environment="production", cors_origins=["null"])
+    with pytest.raises(ValidationError, match="guessable"):
+        Settings(environment="production", bootstrap_admin_key=SecretStr("a" * 40))
+    strong = Settings(
+        environment="production",
+        bootstrap_admin_key=SecretStr("Zq3x7Hp9LmW2vR8tY4nB6cJ1dF5gK0sQ2aE"),
+    )
+    assert strong.admin_bootstrap() is not None
     settings = Settings(environment="production", db_path=tmp_path / "p.duckdb")
     assert settings.admin_bootstrap() is None  # no default key outside development
     with TestClient(create_app(settings)) as prod:

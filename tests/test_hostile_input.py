@@ -125,3 +125,31 @@ def test_webhook_text_cannot_ping_a_channel() -> None:
     assert slack_escape("<!channel> call <@U123> now & <http://x|here>") == (
         "&lt;!channel&gt; call &lt;@U123&gt; now &amp; &lt;http://x|here&gt;"
     )
+
+
+def test_health_says_unavailable_without_revealing_where(tmp_path: Path) -> None:
+    """A second service on a database another process holds is not healthy, and says so
+    without paths or process ids (a subprocess holds the lock, as another server would)."""
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); time.sleep(60)",
+        ]
+    )
+    try:
+        time.sleep(3)
+        with TestClient(create_app(Settings(db_path=db, preload_models=False))) as client:
+            response = client.get("/health")
+            summary = client.get("/v1/summary", headers={"X-API-Key": DEV_ADMIN_KEY})
+    finally:
+        holder.kill()
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    assert summary.status_code == 503
+    for text in (response.text, summary.text):
+        assert str(tmp_path) not in text and str(holder.pid) not in text
