@@ -126,6 +126,7 @@ def test_read_endpoints_load_no_model(fitted_demo: Config, tmp_path: Path) -> No
 
     settings = Settings(config=writable_copy(fitted_demo, tmp_path), preload_models=False)
     app = create_app(settings)
+    app.state.insight.embedder = MiniLMEmbedder()  # not the process-wide one other tests loaded
     headers = {"X-API-Key": DEV_ADMIN_KEY}
     with TestClient(app) as client:
         topic = client.get("/v1/topics", headers=headers).json()["topics"][0]["topic_id"]
