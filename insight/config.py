@@ -70,6 +70,11 @@ class SourceConfig(_Strict):
     channel: str | None = Field(default=None, description="Channel when the file has no column.")
     encoding: str = "utf-8"
     delimiter: str = ","
+    date_format: str | None = Field(
+        default=None,
+        description="strptime format of the date column (e.g. '%d-%m-%Y %H.%M'); without it, "
+        "ISO and unambiguous dates are read and 03/04/2026-style dates are rejected.",
+    )
     columns: ColumnMap = ColumnMap()
 
     @property
@@ -82,6 +87,9 @@ class IngestConfig(_Strict):
     score_min: int = 0
     score_max: int = 10
     chunk_rows: int = Field(default=50_000, ge=1)
+    max_future_days: float = Field(
+        default=1.0, ge=0.0, description="Dates later than now plus this many days are rejected."
+    )
 
     @model_validator(mode="after")
     def _range(self) -> IngestConfig:

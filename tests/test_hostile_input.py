@@ -153,3 +153,41 @@ def test_health_says_unavailable_without_revealing_where(tmp_path: Path) -> None
     assert summary.status_code == 503
     for text in (response.text, summary.text):
         assert str(tmp_path) not in text and str(holder.pid) not in text
+
+
+def test_dates_and_scores_that_would_be_misread_are_rejects(tmp_path: Path) -> None:
+    path = tmp_path / "dates.csv"
+    path.write_text(
+        "id,text,score,created_at\n"
+        "ok,fine,7,2026-11-12 10:00\n"
+        "future,fine,7,9999-01-01\n"
+        "word,fine,7,now\n"
+        "ambiguous,fine,7,12/11/2026\n"
+        "clear,fine,7,24/11/2026\n"
+        "digits,fine,\u0667,2026-11-12\n"
+        "bidi,fine \u202eevil\u202c text,7,2026-11-12\n",
+        encoding="utf-8",
+    )
+    kept, rejected = _read(path)
+    assert [c.id for c in kept] == ["ok", "clear", "bidi"]
+    reasons = dict(
+        zip(["future", "word", "ambiguous", "digits"], [r.reason for r in rejected], strict=True)
+    )
+    assert "future" in reasons["future"] and "a word" in reasons["word"]
+    assert "ambiguous" in reasons["ambiguous"] and "date_format" in reasons["ambiguous"]
+    assert "ASCII" in reasons["digits"]
+    from insight.pipelines.clean import normalise
+
+    assert normalise("fine \u202eevil\u202c text") == "fine evil text"  # bidi controls stripped
+    # a source that names its format reads it
+    custom = tmp_path / "custom.csv"
+    custom.write_text("id,text,created_at\nx,fine,24-02-2015 11.35\n", encoding="utf-8")
+    rows = list(
+        read_source(SourceConfig(path=custom, date_format="%d-%m-%Y %H.%M"), IngestConfig())
+    )
+    assert isinstance(rows[0], Comment) and rows[0].created_at is not None
+    assert (rows[0].created_at.day, rows[0].created_at.month, rows[0].created_at.minute) == (
+        24,
+        2,
+        35,
+    )

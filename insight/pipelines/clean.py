@@ -22,7 +22,11 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 PHONE = re.compile(r"(?<![\w#])\+?\(?\d[\d ().-]{7,}\d(?!\d)")
-CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028\u2029]")
+# control characters, zero-width and direction marks, bidi embeddings/overrides/isolates
+CONTROL = re.compile(
+    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u2028\u2029"
+    r"\u202a-\u202e\u2066-\u2069]"
+)
 SPACES = re.compile(r"\s+")
 PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|URL|NAME)\]")
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -234,6 +235,8 @@ def parse_score(value: Any, cfg: IngestConfig) -> int | None:
         value = value.strip()
         if value == "" or value.lower() in {"na", "n/a", "null", "none"}:
             return None
+        if not value.isascii():  # float() would read "٧" as 7
+            raise RowError(f"score {value!r} is not written in ASCII digits")
         try:
             number = float(value)
         except ValueError:
@@ -250,22 +253,51 @@ def parse_score(value: Any, cfg: IngestConfig) -> int | None:
     return score
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """A timestamp as naive UTC, or None when blank."""
+#: 03/04/2026, 3-4-26, 03.04.2026: day and month cannot be told apart without a format.
+AMBIGUOUS_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
+
+
+def parse_timestamp(
+    value: Any, date_format: str | None = None, max_future_days: float | None = 1.0
+) -> datetime | None:
+    """A timestamp as naive UTC, or None when blank.
+
+    Rejected: words ("now"), day/month-ambiguous dates without a ``date_format``, and dates more
+    than ``max_future_days`` ahead of now.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
     try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        raise RowError(f"created_at {value!r} is not a date/time") from None
+        if isinstance(value, str) and date_format:
+            stamp = pd.Timestamp(datetime.strptime(value.strip(), date_format))
+        else:
+            if isinstance(value, str):
+                _check_date_text(value)
+            stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        hint = "" if date_format else " (set the source's date_format, e.g. '%d-%m-%Y %H.%M')"
+        detail = f": {exc}" if isinstance(exc, RowError) else ""
+        raise RowError(f"created_at {value!r} is not a date/time{detail}{hint}") from None
     if stamp is pd.NaT:
         return None
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert(UTC).tz_localize(None)
     result: datetime = stamp.to_pydatetime()
+    if max_future_days is not None:
+        latest = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=max_future_days)
+        if result > latest:
+            raise RowError(f"created_at {value!r} is in the future")
     return result
+
+
+def _check_date_text(text: str) -> None:
+    if not any(ch.isdigit() for ch in text):
+        raise RowError("a word, not a date")
+    found = AMBIGUOUS_DATE.match(text)
+    if found and found.group(1) != found.group(2) and max(map(int, found.groups())) <= 12:
+        raise RowError("day and month are ambiguous")
 
 
 def _optional_str(value: Any) -> str | None:
@@ -317,7 +349,7 @@ def to_comment(
         source=source.source_name,
         channel=_optional_str(get("channel")) or source.channel or source.source_name,
         touchpoint=_optional_str(get("touchpoint")),
-        created_at=parse_timestamp(get("created_at")),
+        created_at=parse_timestamp(get("created_at"), source.date_format, cfg.max_future_days),
         respondent_id=_optional_str(get("respondent_id")),
         score=parse_score(get("score"), cfg),
         team=_optional_str(get("team")),
