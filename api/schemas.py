@@ -227,6 +227,9 @@ class TaxonomyResponse(BaseModel):
 class KeyIn(_In):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["tool", "analyst", "executive", "admin"]
+    expires_in_days: float | None = Field(
+        default=None, gt=0, le=3650, description="Refuse the key after this many days."
+    )
 
 
 class KeyCreated(BaseModel):
@@ -241,6 +244,9 @@ class KeyOut(BaseModel):
     name: str
     role: str
     created_at: str
+    created_by: str | None = None
+    expires_at: str | None = None
+    last_used_at: str | None = None
     revoked: bool
 
 

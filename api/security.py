@@ -27,7 +27,9 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def authenticate(state: State, key: Annotated[str | None, Security(api_key_header)]) -> Principal:
+def authenticate(
+    request: Request, state: State, key: Annotated[str | None, Security(api_key_header)]
+) -> Principal:
     if not key:
         raise AccessError("missing API key: send it in the X-API-Key header")
     if len(key) > 200:
@@ -39,9 +41,13 @@ def authenticate(state: State, key: Annotated[str | None, Security(api_key_heade
                 "accepted the published development admin key; create real keys "
                 "(insight keys create) and set INSIGHT_ENVIRONMENT=production"
             )
+        request.state.key_id = "bootstrap"
         return Principal("bootstrap", "bootstrap admin", "admin")
     with state.reader() as store:  # never waits for a write
-        return verify_key(store, key)
+        principal = verify_key(store, key)
+    request.state.key_id = principal.key_id
+    state.key_used(principal.key_id)
+    return principal
 
 
 def require(permission: str) -> Callable[[Principal], Principal]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from api.settings import Settings
@@ -50,6 +52,7 @@ class AppState:
         self.notifications = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
         self.notifier = Notifier(self.config, self.db, self._view_of)
         self.scheduler: Any = None
+        self._key_seen: dict[str, float] = {}
 
     async def infer(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the inference thread without blocking the event loop."""
@@ -115,6 +118,21 @@ class AppState:
         """Queue the alert check for newly stored comments (returns at once)."""
         if self.config.alerts and comment_ids:
             self.notifications.submit(self._alert, comment_ids)
+
+    def key_used(self, key_id: str) -> None:
+        """Record a key's last use, at most once a minute per key, off the request path."""
+        now = time.monotonic()
+        if now - self._key_seen.get(key_id, -1e9) < 60:
+            return
+        self._key_seen[key_id] = now
+        self.notifications.submit(self._record_use, key_id)
+
+    def _record_use(self, key_id: str) -> None:
+        try:
+            with self.db() as store:
+                store.key_used(key_id, datetime.now(UTC).replace(tzinfo=None))
+        except Exception:  # bookkeeping only: the request went through
+            log.exception("could not record the use of key %s", key_id)
 
     def _alert(self, comment_ids: list[str]) -> None:
         try:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from insight.errors import InsightError, unknown_choice
@@ -55,12 +56,18 @@ def hash_secret(key_id: str, secret: str) -> str:
     return hmac.new(key_id.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
-def create_key(store: Store, name: str, role: str) -> str:
+def create_key(
+    store: Store,
+    name: str,
+    role: str,
+    created_by: str | None = None,
+    expires_at: datetime | None = None,
+) -> str:
     """Store a new key's hash and return the key (the only time it is ever visible)."""
     checked = check_role(role)
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    store.add_api_key(key_id, name, checked, hash_secret(key_id, secret))
+    store.add_api_key(key_id, name, checked, hash_secret(key_id, secret), created_by, expires_at)
     return f"{PREFIX}_{key_id}_{secret}"
 
 
@@ -77,9 +84,10 @@ def verify_key(store: Store, key: str) -> Principal:
     row = store.api_key(key_id)
     if row is None:
         raise AccessError("unknown API key")
-    name, role, stored_hash, revoked = row
-    if not hmac.compare_digest(stored_hash, hash_secret(key_id, secret)):
+    if not hmac.compare_digest(row.key_hash, hash_secret(key_id, secret)):
         raise AccessError("unknown API key")
-    if revoked:
+    if row.revoked:
         raise AccessError("this API key has been revoked")
-    return Principal(key_id, name, check_role(role))
+    if row.expires_at is not None and row.expires_at <= datetime.now(UTC).replace(tzinfo=None):
+        raise AccessError(f"this API key expired on {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    return Principal(key_id, row.name, check_role(row.role))

@@ -312,15 +312,24 @@ app.add_typer(keys_app, name="keys")
 def keys_create(
     role: Annotated[str, typer.Option(help="tool | analyst | executive | admin")],
     name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    expires_in_days: Annotated[
+        float | None, typer.Option(help="Refuse the key after this many days (default: never).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
+    import getpass
+    from datetime import UTC, datetime, timedelta
+
     from insight.access import create_key
     from insight.store import Store
 
+    expires = None
+    if expires_in_days is not None:
+        expires = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=expires_in_days)
     try:
         with Store(_config(config, None).db_path) as store:
-            typer.echo(create_key(store, name, role))
+            typer.echo(create_key(store, name, role, f"cli:{getpass.getuser()}", expires))
     except InsightError as exc:
         _fail(exc)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -191,3 +192,35 @@ def test_dates_and_scores_that_would_be_misread_are_rejects(tmp_path: Path) -> N
         2,
         35,
     )
+
+
+def test_keys_record_creator_expiry_and_last_use_and_the_log_names_them(
+    fitted_demo: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import time
+
+    settings = Settings(config=writable_copy(fitted_demo, tmp_path), preload_models=False)
+    admin = {"X-API-Key": DEV_ADMIN_KEY}
+    with (
+        caplog.at_level(logging.INFO, logger="insight.access"),
+        TestClient(create_app(settings)) as client,
+    ):
+        made = client.post("/v1/keys", json={"name": "bi tool", "role": "executive"}, headers=admin)
+        short = client.post(
+            "/v1/keys",
+            json={"name": "temp", "role": "executive", "expires_in_days": 0.00001},
+            headers=admin,
+        )
+        key, key_id = made.json()["key"], made.json()["key_id"]
+        assert client.get("/v1/summary", headers={"X-API-Key": key}).status_code == 200
+        time.sleep(1.5)  # the short-lived key has expired; last use is written off the request
+        expired = client.get("/v1/summary", headers={"X-API-Key": short.json()["key"]})
+        listed = {k["key_id"]: k for k in client.get("/v1/keys", headers=admin).json()}
+    assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
+    assert listed[key_id]["created_by"] == "key:bootstrap"
+    assert listed[key_id]["last_used_at"] is not None and listed[key_id]["expires_at"] is None
+    assert listed[short.json()["key_id"]]["expires_at"] is not None
+    lines = [r.getMessage() for r in caplog.records if r.name == "insight.access"]
+    assert any(f"key={key_id} GET /v1/summary 200" in line for line in lines)
+    assert not any(key in line for line in lines)  # the key itself is never logged

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pandas as pd
 from fastapi import APIRouter
 
@@ -14,9 +16,12 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 
 @router.post("", response_model=KeyCreated, status_code=201)
-def create(body: KeyIn, state: State, _: Admin) -> KeyCreated:
+def create(body: KeyIn, state: State, who: Admin) -> KeyCreated:
+    expires = None
+    if body.expires_in_days is not None:
+        expires = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=body.expires_in_days)
     with state.db() as store:
-        key = create_key(store, body.name, body.role)
+        key = create_key(store, body.name, body.role, f"key:{who.key_id}", expires)
     return KeyCreated(key_id=parse_key(key)[0], name=body.name, role=body.role, key=key)
 
 
@@ -30,6 +35,9 @@ def listing(state: State, _: Admin) -> list[KeyOut]:
             name=r.name,
             role=r.role,
             created_at=r.created_at.isoformat(),
+            created_by=None if pd.isna(r.created_by) else str(r.created_by),
+            expires_at=None if pd.isna(r.expires_at) else r.expires_at.isoformat(),
+            last_used_at=None if pd.isna(r.last_used_at) else r.last_used_at.isoformat(),
             revoked=bool(pd.notna(r.revoked_at)),
         )
         for r in frame.itertuples()

@@ -108,6 +108,15 @@ UPDATE rejects SET raw_sha256 = sha256(raw) WHERE raw IS NOT NULL;
 UPDATE rejects SET raw = NULL;
 """,
     ),
+    Migration(
+        6,
+        "API keys record who created them, when they expire and when they were last used",
+        """
+ALTER TABLE api_keys ADD COLUMN created_by VARCHAR;
+ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMP;
+ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMP;
+""",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 
