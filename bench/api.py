@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from bench.read_load import wait_healthy
 from insight.access import create_key
 from insight.config import load_config
 from insight.pipelines.tagging import Tagger, serve_small_batches
@@ -172,16 +173,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     headers = {"X-API-Key": key}
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                sys.exit("the service did not start")
-            time.sleep(0.5)
+        wait_healthy(base, server)
         with httpx.Client(timeout=60) as client:
             health = _timed(lambda: client.get(f"{base}/health"), args.requests)
             one = _timed(

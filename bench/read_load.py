@@ -121,7 +121,7 @@ def _serve(code: Path, db: Path, config: Path, port: int, artifacts: Path) -> su
     return subprocess.Popen(command, env=env, cwd=code)
 
 
-def _wait(base: str, server: subprocess.Popen[Any]) -> None:
+def wait_healthy(base: str, server: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + 300
     while True:
         try:
@@ -217,7 +217,7 @@ def main(comments: int, code: Path, seconds: float, requests: int, source: Path)
     headers = {"X-API-Key": key}
     paths = [p.format(topic=topic) for p in READS.values()]
     try:
-        _wait(base, server)
+        wait_healthy(base, server)
         with httpx.Client(timeout=900) as client:
             started = time.perf_counter()
             client.get(base + paths[0], headers=headers).raise_for_status()

@@ -96,6 +96,19 @@ def panel_impacts(
     return rows
 
 
+def pinned_first(
+    rows: list[TopicImpact], topics: list[Topic], pinned: set[int]
+) -> list[TopicImpact]:
+    """Pinned topics first (listed even without comments), then by volume."""
+    listed = {r.topic_id for r in rows}
+    rows = rows + [
+        TopicImpact(t.topic_id, t.label, 0, 0.0, None, None, None, True)
+        for t in topics
+        if t.topic_id in pinned and t.topic_id not in listed
+    ]
+    return sorted(rows, key=lambda r: (r.topic_id not in pinned, -r.comments))
+
+
 def topic_impacts(
     comments: pd.DataFrame,
     assignments: pd.DataFrame,

@@ -28,6 +28,7 @@ from insight.reads.advocacy import (
     panel_change,
     panel_drivers,
     panel_impacts,
+    pinned_first,
     window_names,
 )
 from insight.reads.panel import Panel
@@ -203,14 +204,7 @@ class ReadModel:
         rated = mentions[mentions["rated"] > 0]
         negative = {int(r.topic_id): float(r.negative) / float(r.rated) for r in rated.itertuples()}
         rows = panel_impacts(panel, snap.topics, min_volume, economics, negative)
-        listed = {r.topic_id for r in rows}
-        pinned = snap.topic_map.pinned()
-        rows += [
-            TopicImpact(t.topic_id, t.label, 0, 0.0, None, None, None, True)
-            for t in snap.topics
-            if t.topic_id in pinned and t.topic_id not in listed
-        ]
-        return sorted(rows, key=lambda r: (r.topic_id not in pinned, -r.comments))
+        return pinned_first(rows, snap.topics, snap.topic_map.pinned())
 
     def topic_sizes(self, store: Store, snap: Snapshot, filters: Filters) -> dict[int, int]:
         """Mentions per topic under the filters."""

@@ -23,6 +23,7 @@ from insight.analytics.value import AdvocacyValue
 from insight.config import Scope
 from insight.reads.advocacy import (
     overall_nps,
+    pinned_first,
     topic_impacts,
 )
 from insight.schemas import NPSStat, Topic, TopicImpact
@@ -122,14 +123,7 @@ def topic_overview(
 ) -> list[TopicImpact]:
     """Per-topic volume, NPS and impact (with CIs); pinned topics first, then by volume."""
     rows = topic_impacts(view.comments, view.assignments, view.topics, min_volume, economics)
-    listed = {r.topic_id for r in rows}
-    pinned = view.topic_map.pinned()
-    rows += [
-        TopicImpact(t.topic_id, t.label, 0, 0.0, None, None, None, True)
-        for t in view.topics
-        if t.topic_id in pinned and t.topic_id not in listed
-    ]
-    return sorted(rows, key=lambda r: (r.topic_id not in pinned, -r.comments))
+    return pinned_first(rows, view.topics, view.topic_map.pinned())
 
 
 def verbatims(
