@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 import insight
 from api import errors
+from api.access_log import AccessLog
 from api.limits import BodySizeLimit
 from api.routers import insights, keys, notifications, tagging, taxonomy, ui
 from api.settings import Settings
@@ -21,7 +19,6 @@ from api.state import AppState
 from insight.errors import InsightError
 
 __all__ = ["Settings", "create_app"]
-access = logging.getLogger("insight.access")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,22 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.insight = state
     errors.install(app)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Any) -> Any:
-        """One line per request with the key id that made it (never the key itself)."""
-        started = time.perf_counter()
-        response = await call_next(request)
-        access.info(
-            "key=%s %s %s %d %.0fms",
-            getattr(request.state, "key_id", "-"),
-            request.method,
-            request.url.path,
-            response.status_code,
-            1000 * (time.perf_counter() - started),
-        )
-        return response
-
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)  # outermost: logs every answer, the limits' 413s included
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
