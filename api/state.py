@@ -143,17 +143,11 @@ class AppState:
     def _view_of(self, store: Store) -> View:
         return self.reading_engine(store).view()
 
-    def tagger(self, max_age: float = 0.0) -> Tagger:
-        """The loaded tagger, synced with the active model and taxonomy (checked ``max_age`` ago
-        at most)."""
+    def tagger(self) -> Tagger:
+        """The loaded tagger, serving the active model and taxonomy."""
         engine = self.engine()
         with self.reader() as store:  # the check reads through this thread's cursor: no lock
-            return engine.tagger(max_age, store)
+            return engine.tagger(store)
 
     def warm_up(self) -> None:
         self.tagger().warm_up()
-
-    def view(self) -> View:
-        """The current view (read path: loads no encoder unless a split needs embeddings)."""
-        with self.reader() as store:
-            return self.reading_engine(store).view()

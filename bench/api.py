@@ -31,7 +31,8 @@ import numpy as np
 from bench.read_load import wait_healthy
 from insight.access import create_key
 from insight.config import load_config
-from insight.pipelines.tagging import Tagger, serve_small_batches
+from insight.engine import Engine
+from insight.pipelines.tagging import serve_small_batches
 from insight.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -139,10 +140,9 @@ def main() -> None:
 
     # baselines in this process: the same tagging call without HTTP, same thread settings
     serve_small_batches()
-    tagger = Tagger(config)
-    tagger.warm_up()
     with Store(db, read_only=True) as store:
-        tagger.sync(store)
+        tagger = Engine(config, store).tagger()
+    tagger.warm_up()
     direct_1 = _timed(lambda: tagger.tag(_batch(1)), args.requests)
     direct_100 = _timed(lambda: tagger.tag(_batch(100)), max(20, args.requests // 10), warm=2)
 

@@ -67,7 +67,7 @@ class ReadCache:
     process (a service gives each reading thread its own engine over its own cursor)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._model: tuple[str, TopicModel] | None = None
         self._map: tuple[tuple[str, tuple[int, int]], TopicMap] | None = None
         self.views = ViewCache()
@@ -79,14 +79,16 @@ class ReadCache:
                 self._model = (model_id, load_model(config, store, model_id))
             return self._model[1]
 
-    def topic_map(self, config: Config, store: Store) -> TopicMap:
+    def taxonomy_at(self, config: Config, store: Store) -> tuple[TopicMap, tuple[int, int]]:
+        """The active model's topics with every edit applied, and the edits' version (loaded
+        once per refit or edit, for reads and the tagger alike)."""
         model_id = active_model_id(store)
         key = (model_id, store.taxonomy_version())
-        if self._map is not None and self._map[0] == key:
-            return self._map[1]
-        topic_map = load_topic_map(store, model_id, self.model(config, store, model_id))
-        self._map = (key, topic_map)
-        return topic_map
+        with self._lock:
+            if self._map is None or self._map[0] != key:
+                model = self.model(config, store, model_id)
+                self._map = (key, load_topic_map(store, model_id, model))
+            return self._map[1], key[1]
 
 
 class Engine:
@@ -126,13 +128,17 @@ class Engine:
         """Vectors for ``texts``, from the cache where stored (the encoder loads for misses)."""
         return embed_texts(texts, self.embedder, self.store if self.config.embed.cache else None)
 
-    def tagger(self, max_age: float = 0.0, store: Store | None = None) -> Tagger:
-        """The loaded tagger, synced with the active model and taxonomy (read through ``store``,
-        e.g. a reader cursor, when given)."""
+    def tagger(self, store: Store | None = None) -> Tagger:
+        """The loaded tagger, serving the active model and taxonomy (checked through ``store``,
+        e.g. a reader cursor, when given); it shares the model the reads loaded."""
+        store = store or self.store
         if self._tagger is None:
             self._tagger = Tagger(self.config, self._embedder)
             self._embedder = self._tagger.embedder
-        self._tagger.sync(store or self.store, max_age)
+        topic_map, version = self.cache.taxonomy_at(self.config, store)
+        if self._tagger.topic_map is not topic_map:
+            model = self.cache.model(self.config, store, topic_map.model_id)
+            self._tagger.use(topic_map.model_id, model, topic_map, version)
         return self._tagger
 
     # write side --------------------------------------------------------------------------------
@@ -163,11 +169,9 @@ class Engine:
         )
         return result
 
-    def tag_records(
-        self, records: Sequence[dict[str, Any]], persist: bool, max_age: float = 0.0
-    ) -> TagOutcome:
-        """Tag request records (API); with ``persist`` they are stored like an ingest."""
-        tagger = self.tagger(max_age)
+    def tag_records(self, records: Sequence[dict[str, Any]], persist: bool) -> TagOutcome:
+        """Tag request records; with ``persist`` they are stored like an ingest."""
+        tagger = self.tagger()
         stored: set[str] = set()
         if persist:
             stored = self.store.existing_comment_ids([r["id"] for r in records if r.get("id")])
@@ -221,7 +225,7 @@ class Engine:
 
     def taxonomy(self) -> TopicMap:
         """The active model's topics with every edit applied (loads no encoder)."""
-        return self.cache.topic_map(self.config, self.store)
+        return self.cache.taxonomy_at(self.config, self.store)[0]
 
     def view(self) -> View:
         """Comments and effective assignments under the current taxonomy (cached per version)."""
@@ -231,9 +235,9 @@ class Engine:
 
     def snapshot(self) -> Snapshot:
         """The read facts brought up to date with the store (the version reads answer at)."""
-        topic_map = self.taxonomy()
+        topic_map, version = self.cache.taxonomy_at(self.config, self.store)
         embed = self.embed if topic_map.needs_embeddings else None
-        return self.cache.reads.sync(self.store, topic_map, embed)
+        return self.cache.reads.sync(self.store, topic_map, version, embed)
 
     def fresh_view(self) -> View:
         topic_map = self.taxonomy()

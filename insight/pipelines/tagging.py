@@ -1,15 +1,13 @@
 """Tag in-memory comments with the active topic model: load once, never refit.
 
 Used through ``insight.engine`` by the CLI, the tagging API and Ray workers. Models (encoder,
-segmenter, redactor, sentiment) load once per ``Tagger``; the topic model and the analysts'
-taxonomy are reloaded only when a refit or an edit changed them. ``tag`` is pure computation;
-``persist`` writes a tagged batch like an ingest.
+segmenter, redactor, sentiment) load once per ``Tagger``; the engine hands it the topic model
+and the analysts' taxonomy (``use``) whenever a refit or an edit changed them. ``tag`` is pure
+computation; ``persist`` writes a tagged batch like an ingest.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,11 +30,9 @@ from insight.pipelines.components import (
 from insight.pipelines.ingest import read_records
 from insight.pipelines.prepare import prepare_chunk, stored_rejects
 from insight.pipelines.sentiment import score_mentions
-from insight.pipelines.topics import active_model_id, load_model
 from insight.schemas import UNASSIGNED_LABEL, Comment, Mention, Reject
 from insight.store import Store
 from insight.store.facts import facts_key
-from insight.taxonomy.curation import load_topic_map
 from insight.taxonomy.edits import TopicMap
 
 API_SOURCE = "api"
@@ -67,7 +63,7 @@ def serve_small_batches() -> None:
 
 
 class Tagger:
-    """Loaded models plus the active topic model and taxonomy (refreshed by ``sync``)."""
+    """Loaded models plus the topic model and taxonomy it was handed (``use``)."""
 
     def __init__(self, config: Config, embedder: MiniLMEmbedder | None = None) -> None:
         self.config = config
@@ -76,9 +72,7 @@ class Tagger:
         self.segmenter = build_segmenter(config)
         self.sentiment = build_sentiment(config)
         self.source = SourceConfig(path=Path(API_SOURCE), name=API_SOURCE)
-        self._lock = threading.Lock()
         self._key: tuple[str, tuple[int, int]] | None = None
-        self._checked = 0.0
         self.model_id = ""
         self.model: TopicModel | None = None
         self.topic_map: TopicMap | None = None
@@ -90,29 +84,17 @@ class Tagger:
         self.segmenter.split(texts[0])
         self.sentiment.predict(self.embedder.encode(texts), texts)
 
-    def sync(self, store: Store, max_age: float = 0.0) -> None:
-        """Reload the topic model / taxonomy if a refit or an edit changed them.
-
-        ``max_age`` > 0 skips the check when the last one is more recent than that (seconds):
-        the hot tagging path then sees a refit or an edit within ``max_age``.
-        """
-        now = time.monotonic()
-        if self._key is not None and now - self._checked < max_age:
-            return
-        self._checked = now
-        key = (active_model_id(store), store.taxonomy_version())
-        if key == self._key:
-            return
-        with self._lock:
-            if key[0] != self.model_id or self.model is None:
-                self.model = load_model(self.config, store, key[0])
-                self.model_id = key[0]
-            self.topic_map = load_topic_map(store, self.model_id, self.model)
-            self._key = key
-
-    def use(self, model_id: str, model: TopicModel, topic_map: TopicMap) -> None:
-        """Serve a given model and taxonomy (a worker without database access)."""
+    def use(
+        self,
+        model_id: str,
+        model: TopicModel,
+        topic_map: TopicMap,
+        taxonomy_version: tuple[int, int] | None = None,
+    ) -> None:
+        """Serve a given model and taxonomy. With the edits' version, a stored batch also
+        extends the read facts of that taxonomy (a Ray worker passes none: it stores nothing)."""
         self.model_id, self.model, self.topic_map = model_id, model, topic_map
+        self._key = None if taxonomy_version is None else (model_id, taxonomy_version)
 
     def tag(
         self, records: Sequence[dict[str, Any]], stored_ids: set[str] | frozenset[str] = frozenset()
@@ -134,7 +116,7 @@ class Tagger:
         behind ``insight tag``, ``POST /v1/tag`` and ``insight tag-distributed``."""
         model, tmap = self.model, self.topic_map
         if model is None or tmap is None:
-            raise RuntimeError("call sync(store) before tag()")
+            raise RuntimeError("hand the tagger a model with use() before tag()")
         kept, rejects, mentions = prepare_chunk(
             list(validated), self.redactor, self.segmenter, self.config.clean.dedupe, stored_ids
         )

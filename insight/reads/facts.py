@@ -99,9 +99,16 @@ class ReadModel:
         self._max = max_panels
 
     # facts -------------------------------------------------------------------------------------
-    def sync(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> Snapshot:
-        """Bring the facts of the current taxonomy up to the last stored comment."""
-        key = facts_key(topic_map.model_id, store.taxonomy_version())
+    def sync(
+        self,
+        store: Store,
+        topic_map: TopicMap,
+        taxonomy_version: tuple[int, int],
+        embed: Embed | None,
+    ) -> Snapshot:
+        """Bring the facts of ``topic_map`` (at ``taxonomy_version``) up to the last stored
+        comment."""
+        key = facts_key(topic_map.model_id, taxonomy_version)
         latest = store.latest_comment_seq()
         mark = store.fact_watermark(key)
         if mark is None or mark < latest:
