@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bench.read_load import wait_healthy
+from bench.read_load import run_threads, wait_healthy
 from insight.access import create_key
 from insight.config import load_config
 from insight.engine import Engine
@@ -92,13 +92,7 @@ def _throughput(
                 response.raise_for_status()
                 done[slot] += 1
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads([threading.Thread(target=worker, args=(i,)) for i in range(clients)])
     return sum(done) / elapsed, sum(done) * size / elapsed
 
 

@@ -134,6 +134,16 @@ def wait_healthy(base: str, server: subprocess.Popen[Any]) -> None:
         time.sleep(0.5)
 
 
+def run_threads(threads: list[threading.Thread]) -> float:
+    """Start every thread, wait for all; the seconds it took."""
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def _record(
     lock: threading.Lock,
     times: list[float],
@@ -190,12 +200,7 @@ def _mixed(base: str, headers: dict[str, str], paths: list[str], seconds: float)
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(30)]
     threads += [threading.Thread(target=reader, args=(i,)) for i in range(5)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(threads)
     return {"writes": writes, "reads": reads, "errors": errors, "seconds": elapsed}
 
 

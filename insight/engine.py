@@ -36,6 +36,7 @@ from insight.progress import stage_bar
 from insight.reads.facts import ReadModel, Snapshot
 from insight.reads.views import View, ViewCache, load_view
 from insight.reports.report import build_report, write_report
+from insight.schemas import Comment
 from insight.store import Store
 from insight.taxonomy.curation import load_topic_map
 from insight.taxonomy.edits import TopicMap
@@ -190,12 +191,12 @@ class Engine:
         while chunk := list(itertools.islice(rows, self.config.ingest.chunk_rows)):
             stored: set[str] = set()
             if persist:
-                ids = [c.id for c in chunk if not hasattr(c, "reason")]
+                ids = [c.id for c in chunk if isinstance(c, Comment)]
                 stored = self.store.existing_comment_ids(ids)
             outcome = tagger.tag_validated(chunk, stored)
             if persist:
                 outcome = tagger.persist(outcome, self.store)
-            summary.add_outcome(len(chunk), outcome)
+            summary.add(len(chunk), outcome.comments, outcome.rejects, len(outcome.mentions))
             frames.append(outcome.mentions)
             bar.update(len(chunk))
         bar.close()

@@ -12,7 +12,6 @@ from insight.errors import IngestError
 from insight.pipelines.components import build_redactor, build_segmenter
 from insight.pipelines.ingest import read_source
 from insight.pipelines.prepare import prepare_chunk
-from insight.pipelines.tagging import TagOutcome
 from insight.progress import stage_bar
 from insight.schemas import Comment, Mention, Reject
 from insight.store import Store
@@ -30,24 +29,14 @@ class IngestSummary:
     reasons: Counter[str] = field(default_factory=Counter)
     comment_ids: list[str] = field(default_factory=list)
 
-    def add(
-        self, rows: int, kept: list[Comment], rejects: list[Reject], mentions: list[Mention]
-    ) -> None:
+    def add(self, rows: int, kept: list[Comment], rejects: list[Reject], mentions: int) -> None:
+        """Count a chunk: rows read, comments kept, rows rejected, mentions made."""
         self.rows_in += rows
         self.kept += len(kept)
         self.rejected += len(rejects)
-        self.mentions += len(mentions)
+        self.mentions += mentions
         self.reasons.update(r.reason for r in rejects)
         self.comment_ids.extend(c.id for c in kept)
-
-    def add_outcome(self, rows: int, outcome: TagOutcome) -> None:
-        """Count a tagged chunk (its mentions are a frame, one row per mention)."""
-        self.rows_in += rows
-        self.kept += len(outcome.comments)
-        self.rejected += len(outcome.rejects)
-        self.mentions += len(outcome.mentions)
-        self.reasons.update(r.reason for r in outcome.rejects)
-        self.comment_ids.extend(c.id for c in outcome.comments)
 
     def check(self) -> None:
         """Rows in = kept + rejected: the one invariant we never bend."""
@@ -103,7 +92,7 @@ def ingest(
             store.add_comments(kept, summary.run_id)
             store.add_mentions(mentions)
             store.add_rejects(rejects, summary.run_id)
-        summary.add(rows, kept, rejects, mentions)
+        summary.add(rows, kept, rejects, len(mentions))
     summary.check()
     store.finish_run(
         summary.run_id,

@@ -181,13 +181,6 @@ def panel_change(panel: Panel, topics: list[Topic], names: tuple[str, str]) -> P
     return PeriodReport(names[0], names[1], summary, table)
 
 
-def what_changed(
-    comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic], boundary: datetime
-) -> PeriodReport | None:
-    """Before vs from ``boundary``: ΔNPS split into topic mix and rate, plus volume shifts."""
-    return compare_periods(comments, assignments, topics, (None, boundary), (boundary, None))
-
-
 def _in_window(stamps: pd.Series, window: Window) -> np.ndarray:
     start, end = window
     inside = np.ones(len(stamps), dtype=bool)
