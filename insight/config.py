@@ -8,6 +8,7 @@ unknown component name fails at start with a message that lists the valid choice
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from insight.analytics.value import AdvocacyValue
 from insight.errors import ConfigError
 from insight.models.topic_params import TopicParams
+from insight.privacy.redactor import REDACT_KINDS, RedactKind
 from insight.registry import check_name
 from insight.schemas import INPUT_FIELDS
 
@@ -99,13 +101,27 @@ class IngestConfig(_Strict):
 
 
 class CleanConfig(_Strict):
-    redact: tuple[Literal["email", "phone", "card", "url", "name"], ...] = (
-        "email",
-        "phone",
-        "card",
-        "url",
-        "name",
+    redact: tuple[RedactKind, ...] = Field(
+        default=REDACT_KINDS, description="Kinds of personal data replaced before storage."
     )
+    patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra identifiers to redact: placeholder label -> regular expression "
+        '(e.g. MEMBER = "\\bM\\d{8}\\b" writes [MEMBER]).',
+    )
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: dict[str, str]) -> dict[str, str]:
+        for label, regex in value.items():
+            if not re.fullmatch(r"[A-Za-z][A-Za-z_]*", label):
+                raise ValueError(f"pattern label {label!r}: letters and underscores only")
+            try:
+                re.compile(regex)
+            except re.error as error:
+                raise ValueError(f"pattern {label!r} is not a valid regex: {error}") from None
+        return value
+
     dedupe: bool = Field(default=True, description="Reject repeats of (respondent, text).")
 
 

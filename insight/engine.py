@@ -136,6 +136,9 @@ class Engine:
         if self._tagger is None:
             self._tagger = Tagger(self.config, self._embedder)
             self._embedder = self._tagger.embedder
+            if "name" in self.config.clean.redact:  # the corpus's words are never names
+                agents, texts = store.privacy_hints()
+                self._tagger.redactor.learn_from(texts, agents)
         topic_map, version = self.cache.taxonomy_at(self.config, store)
         if self._tagger.topic_map is not topic_map:
             model = self.cache.model(self.config, store, topic_map.model_id)

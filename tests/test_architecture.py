@@ -92,6 +92,7 @@ def test_import_graph_is_acyclic() -> None:
 FORBIDDEN = {
     "insight.analytics": ("store", "pipelines", "reads", "reports", "notifications", "engine"),
     "insight.models": ("store", "pipelines", "reads", "reports", "notifications", "engine"),
+    "insight.privacy": ("store", "pipelines", "reads", "reports", "notifications", "engine"),
     "insight.store": ("pipelines", "reads", "reports", "notifications", "engine", "taxonomy"),
     "insight.taxonomy": ("pipelines", "reads", "reports", "notifications", "engine"),
     "insight.pipelines": ("reads", "reports", "notifications", "engine"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import re
 import socket
 import threading
 import time
@@ -237,6 +238,11 @@ def test_smtp_down_then_up_is_retried_with_backoff(fitted_demo: Config, tmp_path
     assert len(inbox.messages) == 1
     text = _parts(inbox.messages[0][1])["text/plain"].decode()
     assert "ADVOCACY TRIGGERS" in text and "TOP AGENTS" in text and "CALL BACK" in text
+    callbacks = text.split("CALL BACK")[1]
+    with Store(config.db_path) as store:
+        respondents = set(store.comments()["respondent_id"].dropna())
+    assert respondents and not any(r in callbacks for r in respondents)
+    assert re.search(r"resp-[0-9a-f]{12}", callbacks)  # pseudonyms, not the ids
 
 
 def test_gives_up_after_max_attempts_and_says_why(fitted_demo: Config, tmp_path: Path) -> None:
@@ -347,7 +353,9 @@ def test_new_detractor_alert_within_a_minute_of_an_api_ingest(
     rcpts, message = inbox.messages[0]
     assert rcpts == ["lead@example.com"]
     assert "new detractor (score 2)" in message["Subject"]
-    assert "cust-77" in _parts(message)["text/plain"].decode()
+    body = _parts(message)["text/plain"].decode()
+    assert "cust-77" not in body and "cust-77" not in str(listed)  # pseudonymised, stable
+    assert re.search(r"from resp-[0-9a-f]{12} via", body)
     assert [a["delivery_id"] for a in listed] == ["alert:north-detractors:n-1"]
     assert listed[0]["status"] == "sent" and digests == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,21 @@ def test_pii_never_stored(fitted_run: tuple, demo_dir: Path) -> None:
     assert pii_ids, "the demo slice should contain planted PII"
     redacted = comments[comments["id"].isin(pii_ids)]["text"]
     assert redacted.str.contains(r"\[(?:EMAIL|PHONE|CARD)\]").all()
+
+
+def test_agent_names_never_in_text_or_labels(fitted_run: tuple) -> None:
+    """Names the data gives (the agent column) are redacted wherever a customer writes them,
+    so no topic label or quote can carry one (the demo once shipped "Priya lovely")."""
+    (config, _, fit, _), _ = fitted_run
+    with Store(config.db_path, read_only=True) as store:
+        comments = store.comments()
+        labels = " ".join(t.label + " " + " ".join(t.keywords) for t in store.topics(fit.model_id))
+    agents = set(comments["agent"].dropna())
+    assert agents
+    names = re.compile(rf"\b(?:{'|'.join(map(re.escape, agents))})\b", re.IGNORECASE)
+    assert not names.search(" ".join(comments["text"]))
+    assert not names.search(labels)
+    assert comments["text"].str.contains(r"\[NAME\]").any()
 
 
 def test_fit_and_tag_agree(fitted_run: tuple, demo_dir: Path, embedder: MiniLMEmbedder) -> None:

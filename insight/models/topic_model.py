@@ -29,7 +29,7 @@ from insight.schemas import Topic
 
 OUTLIER = -1
 FORMAT_VERSION = 1
-PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|URL|NAME)\]")
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
 #: Conversational filler common in customer comments; it carries no topic, so keep it out of labels.
 CX_STOP_WORDS = (
     "hi",

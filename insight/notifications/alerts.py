@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from insight.analytics.impact import membership
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.scales import NPS_SCALE
 from insight.config import AlertConfig, Config, Scope
+from insight.privacy.pseudonym import hidden
 from insight.reads.views import Filters, View, apply_filters, comment_mask
 
 
@@ -44,8 +45,11 @@ def evaluate(
     view: View | None,
     new_ids: Sequence[str],
     now: datetime,
+    respondent: Callable[[object], str | None] = hidden,
 ) -> list[AlertEvent]:
-    """Alerts fired by the comments ``new_ids`` (already stored) under every configured rule."""
+    """Alerts fired by the comments ``new_ids`` (already stored) under every configured rule.
+
+    ``respondent`` turns a respondent id into what a message may show (a pseudonym)."""
     if not config.alerts or not len(new_ids):
         return []
     fresh = comments[comments["id"].isin(set(new_ids))]
@@ -54,7 +58,7 @@ def evaluate(
     events: list[AlertEvent] = []
     for rule in config.alerts:
         if rule.kind == "new_detractor":
-            events.extend(_new_detractors(rule, _in_scope(fresh, rule.scope), now))
+            events.extend(_new_detractors(rule, _in_scope(fresh, rule.scope), now, respondent))
         elif rule.kind == "nps_below":
             events.extend(_nps_below(rule, _in_scope(comments, rule.scope), end))
         elif view is not None:
@@ -62,14 +66,19 @@ def evaluate(
     return events
 
 
-def _new_detractors(rule: AlertConfig, fresh: pd.DataFrame, now: datetime) -> list[AlertEvent]:
+def _new_detractors(
+    rule: AlertConfig,
+    fresh: pd.DataFrame,
+    now: datetime,
+    respondent: Callable[[object], str | None],
+) -> list[AlertEvent]:
     scores = pd.to_numeric(fresh["score"], errors="coerce")
     stamps = pd.to_datetime(fresh["created_at"])
     recent = (stamps.isna() | (stamps >= now - timedelta(days=rule.max_age_days))).to_numpy()
     hits = fresh[scores.le(rule.threshold).fillna(False).to_numpy(dtype=bool) & recent]
     events = []
     for r in hits.itertuples():
-        who = r.respondent_id if isinstance(r.respondent_id, str) else "unknown respondent"
+        who = respondent(r.respondent_id) or "unknown respondent"
         events.append(
             AlertEvent(
                 rule,

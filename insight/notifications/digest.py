@@ -8,6 +8,7 @@ person's customers and what their comments said.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ import pandas as pd
 
 from insight.analytics.slices import nps_table
 from insight.config import Config, DigestConfig, Scope
+from insight.privacy.pseudonym import hidden
 from insight.reads import views
 from insight.reads.advocacy import compare_periods
 from insight.reads.views import Filters, View
@@ -54,9 +56,16 @@ def _quotes(view: View, topic_id: int, n: int = 3) -> list[str]:
 
 
 def build_digest(
-    config: Config, digest: DigestConfig, view: View, start: datetime, end: datetime
+    config: Config,
+    digest: DigestConfig,
+    view: View,
+    start: datetime,
+    end: datetime,
+    respondent: Callable[[object], str | None] = hidden,
 ) -> Rendered:
-    """Content for ``[start, end)`` compared with the period of equal length before it."""
+    """Content for ``[start, end)`` compared with the period of equal length before it.
+
+    ``respondent`` turns a respondent id into what the digest may show (a pseudonym)."""
     previous = (start - (end - start), start)
     current = scoped(view, digest.scope, start, end)
     whole = scoped(view, digest.scope, None, None)
@@ -89,9 +98,9 @@ def build_digest(
     if digest.audience == "executive":
         chart = _executive(config, context, current, change)
     elif digest.audience == "manager":
-        chart = _manager(config, context, current)
+        chart = _manager(config, context, current, respondent)
     else:
-        _frontline(context, current)
+        _frontline(context, current, respondent)
     nps_text = "no scored comments" if overall is None else f"NPS {overall.nps:+.0f}"
     subject = f"{digest.name}: {nps_text}, {start:%d %b}–{end:%d %b %Y} ({context['scope']})"
     return Rendered(
@@ -144,7 +153,12 @@ def _executive(config: Config, context: dict[str, Any], current: View, change: A
     )
 
 
-def _manager(config: Config, context: dict[str, Any], current: View) -> bytes | None:
+def _manager(
+    config: Config,
+    context: dict[str, Any],
+    current: View,
+    respondent: Callable[[object], str | None],
+) -> bytes | None:
     impacts = [
         r
         for r in views.topic_overview(current, 1)
@@ -162,7 +176,7 @@ def _manager(config: Config, context: dict[str, Any], current: View) -> bytes | 
         "drags": drags,
         "lifts": lifts,
         "agents": [(str(r.agent), float(r.nps), int(r.n)) for r in agents.itertuples()],
-        "callbacks": [_comment_row(r) for r in detractors.itertuples()],
+        "callbacks": [_comment_row(r, respondent) for r in detractors.itertuples()],
     }
     shown = drags + lifts[::-1]
     if not shown:
@@ -174,7 +188,9 @@ def _manager(config: Config, context: dict[str, Any], current: View) -> bytes | 
     )
 
 
-def _frontline(context: dict[str, Any], current: View) -> None:
+def _frontline(
+    context: dict[str, Any], current: View, respondent: Callable[[object], str | None]
+) -> None:
     labels = {t.topic_id: t.label for t in current.topics}
     topics_of = (
         current.assignments[current.assignments["topic_id"] >= 0]
@@ -184,14 +200,14 @@ def _frontline(context: dict[str, Any], current: View) -> None:
     )
     rows = current.comments.sort_values("created_at", ascending=False)
     context["customers"] = [
-        _comment_row(r) | {"topics": topics_of.get(r.id, [])} for r in rows.itertuples()
+        _comment_row(r, respondent) | {"topics": topics_of.get(r.id, [])} for r in rows.itertuples()
     ]
 
 
-def _comment_row(r: Any) -> dict[str, Any]:
+def _comment_row(r: Any, respondent: Callable[[object], str | None]) -> dict[str, Any]:
     return {
         "id": r.id,
-        "respondent": r.respondent_id if isinstance(r.respondent_id, str) else None,
+        "respondent": respondent(r.respondent_id),
         "score": None if pd.isna(r.score) else int(r.score),
         "when": None if pd.isna(r.created_at) else f"{r.created_at:%d %b %H:%M}",
         "text": r.text,

@@ -26,6 +26,7 @@ from insight.errors import NotFittedError
 from insight.notifications.alerts import evaluate
 from insight.notifications.delivery import DeliveryError, Message, deliver
 from insight.notifications.digest import build_digest
+from insight.privacy.pseudonym import new_key, pseudonymiser
 from insight.reads.views import View
 from insight.reports.rendering import render
 from insight.store import Store
@@ -77,6 +78,9 @@ class TickResult:
     failed: int = 0
 
 
+PSEUDONYM_KEY = "privacy.pseudonym_key"
+
+
 class Notifier:
     """Queues due digests and fired alerts, delivers what is due; safe to run in several places."""
 
@@ -114,7 +118,9 @@ class Notifier:
         with self.db() as store:
             view = self.view_of(store)
             for digest, start, end in due:
-                rendered = build_digest(self.config, digest, view, start, end)
+                rendered = build_digest(
+                    self.config, digest, view, start, end, respondent_pseudonyms(store)
+                )
                 queued += store.enqueue_delivery(
                     f"digest:{digest.name}:{_period_key(end)}",
                     "digest",
@@ -144,7 +150,8 @@ class Notifier:
                 comments = view.comments
             except NotFittedError:  # alerts on scores still work before the first fit
                 view, comments = None, store.comments()
-            for event in evaluate(self.config, comments, view, new_ids, now):
+            pseudonyms = respondent_pseudonyms(store)
+            for event in evaluate(self.config, comments, view, new_ids, now, pseudonyms):
                 paragraphs = render("alert.html.j2", lines=event.text.splitlines())
                 queued += store.enqueue_delivery(
                     f"alert:{event.rule.name}:{event.key}",
@@ -213,6 +220,15 @@ class Notifier:
         result = self.deliver_due(now)
         result.queued = queued
         return result
+
+
+def respondent_pseudonyms(store: Store) -> Callable[[object], str | None]:
+    """Respondent id -> its pseudonym under this database's key (made on first use)."""
+    key = store.setting(PSEUDONYM_KEY)
+    if key is None:
+        key = new_key()
+        store.set_setting(PSEUDONYM_KEY, key)
+    return pseudonymiser(key)
 
 
 def _period_key(fire: datetime) -> str:

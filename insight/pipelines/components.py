@@ -15,8 +15,8 @@ from insight.config import Config
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.sentiment import SentimentModel
 from insight.models.topic_model import TopicModel
-from insight.pipelines.clean import Redactor
 from insight.pipelines.segment import Segmenter
+from insight.privacy.redactor import Redactor
 from insight.registry import resolve
 
 __all__ = [
@@ -52,7 +52,11 @@ def build_segmenter(config: Config) -> Segmenter:
 
 
 def build_redactor(config: Config) -> Redactor:
-    return Redactor(kinds=config.clean.redact, batch_size=config.segment.batch_size)
+    return Redactor(
+        kinds=config.clean.redact,
+        batch_size=config.segment.batch_size,
+        patterns=dict(config.clean.patterns),
+    )
 
 
 def build_sentiment(config: Config) -> SentimentModel:

@@ -53,6 +53,21 @@ def _chunks(items: Iterable[Comment | Reject], size: int) -> Iterator[list[Comme
         yield chunk
 
 
+def _agent_names(config: Config, sources: Sequence[SourceConfig], progress: bool) -> set[str]:
+    """Agent names of every source, read before any text is redacted: a survey that names an
+    agent is redacted even when only a later chat export has the agent column."""
+    names: set[str] = set()
+    for source in sources:
+        if source.columns.agent:
+            bar = stage_bar(f"agent names in {source.path.name}", progress)
+            for record in read_source(source, config.ingest):
+                bar.update()
+                if isinstance(record, Comment) and record.agent:
+                    names.add(record.agent)
+            bar.close()
+    return names
+
+
 def _prepared_chunks(
     config: Config, sources: Sequence[SourceConfig], store: Store | None, progress: bool
 ) -> Iterator[tuple[int, list[Comment], list[Reject], list[Mention]]]:
@@ -61,6 +76,11 @@ def _prepared_chunks(
     With a store, ids it already holds are rejected (re-ingesting a file never double counts).
     """
     redactor, segmenter = build_redactor(config), build_segmenter(config)
+    if store is not None and "name" in config.clean.redact:
+        agents, texts = store.privacy_hints()  # the corpus's own words are never names
+        redactor.learn_from(texts, agents)
+    if "name" in config.clean.redact:
+        redactor.learn(known_names=_agent_names(config, sources, progress))
     for source in sources:
         bar = stage_bar(f"ingest {source.path.name}", progress)
         for chunk in _chunks(read_source(source, config.ingest), config.ingest.chunk_rows):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 
-from insight.pipelines.clean import Redactor, clean_comments
+from insight.pipelines.clean import clean_comments
 from insight.pipelines.segment import Segmenter
+from insight.privacy.redactor import Redactor
 from insight.schemas import Comment, Mention, Reject
 
 

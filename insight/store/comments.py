@@ -63,6 +63,16 @@ class CommentRepository(Repository):
         frame["run_id"] = run_id
         self._insert_frame("rejects", frame)
 
+    def privacy_hints(self, sample: int = 100_000) -> tuple[list[str], list[str]]:
+        """(agent names, the latest ``sample`` comment texts): what the redactor learns from."""
+        agents = self.con.execute(
+            "SELECT DISTINCT agent FROM comments WHERE agent IS NOT NULL"
+        ).fetchall()
+        texts = self.con.execute(
+            "SELECT text FROM comments ORDER BY seq DESC NULLS LAST LIMIT ?", [sample]
+        ).fetchall()
+        return [r[0] for r in agents], [r[0] for r in texts]
+
     def reject_reasons(self) -> pd.Series:
         """Every reject's reason (the raw rows stay in the table)."""
         return self.con.execute("SELECT reason FROM rejects").df()["reason"]

@@ -1,0 +1,1 @@
+"""Personal data: find it (patterns, names) and replace it with typed placeholders."""
