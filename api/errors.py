@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.rate_limit import Busy, RateLimited
 from insight.access import AccessError
 from insight.errors import InsightError, NotFittedError, StoreError
 from insight.taxonomy.edits import TaxonomyError
@@ -27,6 +28,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    429: "rate_limited",
     415: "unsupported_media_type",
     422: "invalid_request",
     500: "internal_error",
@@ -67,6 +69,8 @@ def _status(exc: InsightError) -> int:
         (Forbidden, 403),
         (NotFound, 404),
         (PayloadTooLarge, 413),
+        (RateLimited, 429),
+        (Busy, 503),
         (NotFittedError, 409),
         (TaxonomyError, 422),
         (StoreError, 503),
@@ -79,7 +83,10 @@ def _status(exc: InsightError) -> int:
 def install(app: FastAPI) -> None:
     @app.exception_handler(InsightError)
     async def insight_error(request: Request, exc: InsightError) -> JSONResponse:
-        return envelope(_status(exc), str(exc))
+        response = envelope(_status(exc), str(exc))
+        if isinstance(exc, RateLimited | Busy):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

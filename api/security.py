@@ -42,10 +42,12 @@ def authenticate(
                 "(insight keys create) and set INSIGHT_ENVIRONMENT=production"
             )
         request.state.key_id = "bootstrap"
+        state.requests.take("bootstrap")
         return Principal("bootstrap", "bootstrap admin", "admin")
     with state.reader() as store:  # never waits for a write
         principal = verify_key(store, key)
     request.state.key_id = principal.key_id
+    state.requests.take(principal.key_id)
     state.key_used(principal.key_id)
     return principal
 

@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     max_batch_comments: int = Field(default=1000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_page_size: int = Field(default=200, ge=1, le=10_000)
+    requests_per_minute: int = Field(
+        default=600, ge=1, description="Per key, every endpoint (429 with Retry-After beyond)."
+    )
+    comments_per_minute: int = Field(
+        default=20_000, ge=1, description="Per key, comments sent to POST /v1/tag."
+    )
+    max_queued_slices: int = Field(
+        default=64,
+        ge=1,
+        description="Tagging work waiting for the model thread (slices of ≤ 4,000 characters); "
+        "beyond it requests get 503 with Retry-After instead of queueing without bound.",
+    )
     cors_origins: list[str] = Field(default_factory=list)
     preload_models: bool = Field(default=True, description="Load the models at start-up.")
 

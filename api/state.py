@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from api.rate_limit import Busy, RateLimiter
 from api.settings import Settings
 from insight.config import Config, load_config
 from insight.engine import Engine, ReadCache
@@ -53,10 +54,23 @@ class AppState:
         self.notifier = Notifier(self.config, self.db, self._view_of)
         self.scheduler: Any = None
         self._key_seen: dict[str, float] = {}
+        self.requests = RateLimiter(settings.requests_per_minute, "requests")
+        self.comments = RateLimiter(settings.comments_per_minute, "comments")
+        self._queued = 0
 
     async def infer(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the inference thread without blocking the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.inference, work)
+        """Run ``work`` on the inference thread without blocking the event loop.
+
+        The thread serves work in arrival order; callers hand it bounded slices, so a request
+        that arrives during a large batch waits for one slice, not the batch. Beyond
+        ``max_queued_slices`` waiting, new work is refused (``Busy``) rather than queued."""
+        if self._queued >= self.settings.max_queued_slices:
+            raise Busy("the tagging queue is full; retry in a second")
+        self._queued += 1  # event-loop thread only: no lock needed
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.inference, work)
+        finally:
+            self._queued -= 1
 
     def _open(self) -> Store:
         with self._lock:

@@ -147,10 +147,17 @@ def main() -> None:
     parser.add_argument("--baseline", default="eb78e2f", help="commit of the previous release")
     args = parser.parse_args()
     cases = generate(args.per_kind, args.seed)
-    current = Redactor(REDACT_KINDS)
+
+    def current(texts: Sequence[str]) -> list[str]:
+        """As an ingest does: learn the input's vocabulary, then redact."""
+        redactor = Redactor(REDACT_KINDS)
+        normalised = [normalise(t) for t in texts]
+        redactor.learn_from(normalised)
+        return redactor.redact(normalised)
+
     runs: dict[str, Redact] = {
         f"previous ({args.baseline})": baseline_redactor(args.baseline),
-        "now": lambda texts: current.redact([normalise(t) for t in texts]),
+        "now": current,
     }
     kinds = [*SINGLE, "sort_code", "account", "name"]
     for title, subset in (

@@ -25,13 +25,14 @@ from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import TopicModel
 from insight.notifications.notify import Notifier
-from insight.pipelines.components import build_embedder
+from insight.pipelines.components import build_embedder, build_redactor
 from insight.pipelines.distributed import ModelSpec
 from insight.pipelines.enrich import embed_texts
 from insight.pipelines.ingest import read_source
 from insight.pipelines.ingestion import IngestSummary, ingest
 from insight.pipelines.tagging import Tagger, TagOutcome
 from insight.pipelines.topics import FitResult, active_model_id, fit_topics, load_model
+from insight.privacy.redactor import Redactor
 from insight.progress import stage_bar
 from insight.reads.facts import ReadModel, Snapshot
 from insight.reads.views import View, ViewCache, load_view
@@ -136,9 +137,7 @@ class Engine:
         if self._tagger is None:
             self._tagger = Tagger(self.config, self._embedder)
             self._embedder = self._tagger.embedder
-            if "name" in self.config.clean.redact:  # the corpus's words are never names
-                agents, texts = store.privacy_hints()
-                self._tagger.redactor.learn_from(texts, agents)
+            self._learn_privacy(self._tagger.redactor, store)
         topic_map, version = self.cache.taxonomy_at(self.config, store)
         if self._tagger.topic_map is not topic_map:
             model = self.cache.model(self.config, store, topic_map.model_id)
@@ -217,7 +216,22 @@ class Engine:
             or load_model(self.config, self.store, model_id).to_files()
         )
         edits = [(e[0], e[1], e[2]) for e in self.store.taxonomy_edits()]
-        return ModelSpec(self.config.model_dump(mode="json"), model_id, edits, files)
+        redactor = build_redactor(self.config)
+        self._learn_privacy(redactor, self.store)
+        return ModelSpec(
+            self.config.model_dump(mode="json"),
+            model_id,
+            edits,
+            files,
+            sorted(redactor.known_names),
+            sorted(redactor.vocabulary),
+        )
+
+    def _learn_privacy(self, redactor: Redactor, store: Store) -> None:
+        """The stored corpus's own words are never names; its agent names always are."""
+        if "name" in self.config.clean.redact:
+            agents, texts = store.privacy_hints()
+            redactor.learn_from(texts, agents)
 
     # read side ---------------------------------------------------------------------------------
     def active_model_id(self) -> str | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 
 from api.errors import PayloadTooLarge
 from api.schemas import MentionOut, RejectedComment, TaggedComment, TagRequest, TagResponse
 from api.security import State, Tagging
 from insight.models.sentiment import rollup
-from insight.pipelines.tagging import TagOutcome
+from insight.pipelines.tagging import TagOutcome, fair_slices, merge_outcomes
 
 router = APIRouter(prefix="/v1", tags=["tagging"])
 
@@ -70,20 +73,25 @@ async def tag(body: TagRequest, state: State, principal: Tagging) -> TagResponse
         raise PayloadTooLarge(
             f"{len(body.comments)} comments in one request; the limit is {limit}: split the batch"
         )
+    state.comments.take(principal.key_id, len(body.comments))
     records = [c.model_dump() for c in body.comments]
+    tagger = await state.infer(state.tagger)  # a refit or an edit shows on the next request
+    validated = await run_in_threadpool(tagger.validate, records)
+    stored_ids: set[str] = set()
+    if body.store:
+        ids = [r["id"] for r in records if r.get("id")]
+        with state.reader() as store:
+            stored_ids = store.existing_comment_ids(ids)
+    outcomes = []
+    for part in fair_slices(validated):  # other requests run between the slices
+        outcomes.append(await state.infer(partial(tagger.tag_validated, part, stored_ids)))
+    outcome = merge_outcomes(outcomes, state.config.clean.dedupe)
+    if body.store:
 
-    def work() -> TagOutcome:
-        tagger = state.tagger()  # a refit or an edit shows on the next request
-        stored_ids: set[str] = set()
-        if body.store:
-            ids = [r["id"] for r in records if r.get("id")]
-            with state.reader() as store:
-                stored_ids = store.existing_comment_ids(ids)
-        outcome = tagger.tag(records, stored_ids)
-        if body.store:
+        def persist() -> None:
             with state.db() as store:
                 tagger.persist(outcome, store)
             state.alert_after_ingest([c.id for c in outcome.comments])
-        return outcome
 
-    return _response(await state.infer(work))
+        await state.infer(persist)
+    return _response(outcome)

@@ -32,6 +32,16 @@ def normalise(text: str) -> str:
     return SPACES.sub(" ", text).strip()
 
 
+def duplicate_reject(comment: Comment, first_id: str) -> Reject:
+    """The reject for a repeat of a (respondent, text) pair kept earlier as ``first_id``."""
+    return Reject(
+        comment.source,
+        -1,
+        f"duplicate text from the same respondent (first kept as id {first_id!r})",
+        json.dumps({"id": comment.id}),
+    )
+
+
 def clean_comments(
     comments: Sequence[Comment], redactor: Redactor, dedupe: bool, progress: bool = False
 ) -> tuple[list[Comment], list[Reject]]:
@@ -58,15 +68,7 @@ def clean_comments(
         if dedupe and comment.respondent_id:
             key = (comment.respondent_id, text.casefold())
             if key in first_seen:
-                rejects.append(
-                    Reject(
-                        comment.source,
-                        -1,
-                        "duplicate text from the same respondent "
-                        f"(first kept as id {first_seen[key]!r})",
-                        json.dumps({"id": comment.id}),
-                    )
-                )
+                rejects.append(duplicate_reject(comment, first_seen[key]))
                 continue
             first_seen[key] = comment.id
         kept.append(comment)

@@ -17,7 +17,7 @@ needs this project installed; the model travels in the spec, so no shared folder
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ class ModelSpec:
     model_id: str
     edits: list[tuple[int, str, dict[str, Any]]]
     files: dict[str, bytes]
+    known_names: list[str] = field(default_factory=list)  # what the redactor learned
+    vocabulary: list[str] = field(default_factory=list)
 
 
 def build_tagger(spec: ModelSpec) -> Tagger:
@@ -62,6 +64,7 @@ def build_tagger(spec: ModelSpec) -> Tagger:
     centroids = model.centroids_ if model.centroids_ is not None else None
     assert centroids is not None
     tagger = Tagger(config)
+    tagger.redactor.learn(spec.known_names, spec.vocabulary)
     tagger.use(
         spec.model_id, model, build_topic_map(spec.model_id, model.topics_, centroids, spec.edits)
     )

@@ -12,6 +12,7 @@ from insight.errors import IngestError
 from insight.pipelines.components import build_redactor, build_segmenter
 from insight.pipelines.ingest import read_source
 from insight.pipelines.prepare import prepare_chunk
+from insight.privacy.redactor import Redactor
 from insight.progress import stage_bar
 from insight.schemas import Comment, Mention, Reject
 from insight.store import Store
@@ -53,19 +54,37 @@ def _chunks(items: Iterable[Comment | Reject], size: int) -> Iterator[list[Comme
         yield chunk
 
 
-def _agent_names(config: Config, sources: Sequence[SourceConfig], progress: bool) -> set[str]:
-    """Agent names of every source, read before any text is redacted: a survey that names an
-    agent is redacted even when only a later chat export has the agent column."""
+#: Texts read to learn the corpus's vocabulary before redaction (enough to tell words from names).
+VOCABULARY_SAMPLE = 200_000
+
+
+def _learn_before_redacting(
+    config: Config,
+    sources: Sequence[SourceConfig],
+    redactor: Redactor,
+    store: Store | None,
+    progress: bool,
+) -> None:
+    """Read every source once before any text is redacted: its agent names are names wherever a
+    customer writes them (even in a survey without the agent column), and words the corpus uses
+    in many comments are never names. The stored corpus counts too. The answer does not depend
+    on how the input is cut into chunks."""
     names: set[str] = set()
+    texts: list[str] = []
+    if store is not None:
+        names_stored, texts = store.privacy_hints()
+        names.update(names_stored)
     for source in sources:
-        if source.columns.agent:
-            bar = stage_bar(f"agent names in {source.path.name}", progress)
-            for record in read_source(source, config.ingest):
-                bar.update()
-                if isinstance(record, Comment) and record.agent:
+        bar = stage_bar(f"learn names and words in {source.path.name}", progress)
+        for record in read_source(source, config.ingest):
+            bar.update()
+            if isinstance(record, Comment):
+                if record.agent:
                     names.add(record.agent)
-            bar.close()
-    return names
+                if len(texts) < VOCABULARY_SAMPLE:
+                    texts.append(record.text)
+        bar.close()
+    redactor.learn_from(texts, names)
 
 
 def _prepared_chunks(
@@ -76,11 +95,8 @@ def _prepared_chunks(
     With a store, ids it already holds are rejected (re-ingesting a file never double counts).
     """
     redactor, segmenter = build_redactor(config), build_segmenter(config)
-    if store is not None and "name" in config.clean.redact:
-        agents, texts = store.privacy_hints()  # the corpus's own words are never names
-        redactor.learn_from(texts, agents)
     if "name" in config.clean.redact:
-        redactor.learn(known_names=_agent_names(config, sources, progress))
+        _learn_before_redacting(config, sources, redactor, store, progress)
     for source in sources:
         bar = stage_bar(f"ingest {source.path.name}", progress)
         for chunk in _chunks(read_source(source, config.ingest), config.ingest.chunk_rows):

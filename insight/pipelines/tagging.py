@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from insight.config import Config, SourceConfig
 from insight.models.embedder import MiniLMEmbedder, text_hash
 from insight.models.topic_model import OUTLIER, TopicModel
+from insight.pipelines.clean import duplicate_reject
 from insight.pipelines.components import (
     build_embedder,
     build_redactor,
@@ -50,6 +51,68 @@ class TagOutcome:
     model_topic_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     vectors: np.ndarray | None = None  # one per mention (cached when stored)
     stored: bool = False
+
+
+def fair_slices(
+    validated: Sequence[Comment | Reject], max_chars: int = 4000, max_comments: int = 32
+) -> list[list[Comment | Reject]]:
+    """Cut a request into slices of bounded work, so a service can let other requests run
+    between them (one 4,000-character comment, or up to 32 short ones, per slice)."""
+    slices: list[list[Comment | Reject]] = []
+    current: list[Comment | Reject] = []
+    chars = 0
+    for record in validated:
+        size = len(record.text) if isinstance(record, Comment) else 0
+        if current and (chars + size > max_chars or len(current) >= max_comments):
+            slices.append(current)
+            current, chars = [], 0
+        current.append(record)
+        chars += size
+    if current or not slices:
+        slices.append(current)
+    return slices
+
+
+def merge_outcomes(outcomes: Sequence[TagOutcome], dedupe: bool) -> TagOutcome:
+    """One outcome from the slices of a request, in request order; a repeated (respondent,
+    text) pair across slices is rejected as it would have been within one slice."""
+    comments = [c for o in outcomes for c in o.comments]
+    rejects = [r for o in outcomes for r in o.rejects]
+    mentions = pd.concat([o.mentions for o in outcomes], ignore_index=True)
+    model_ids = np.concatenate([o.model_topic_ids for o in outcomes])
+    vectors = [o.vectors for o in outcomes if o.vectors is not None]
+    merged = TagOutcome(
+        outcomes[0].model_id,
+        sum(o.received for o in outcomes),
+        comments,
+        rejects,
+        mentions,
+        model_ids,
+        np.vstack(vectors) if vectors and len(vectors) == len(outcomes) else None,
+    )
+    if dedupe:
+        _reject_repeats(merged)
+    return merged
+
+
+def _reject_repeats(outcome: TagOutcome) -> None:
+    first: dict[tuple[str, str], str] = {}
+    repeated: set[str] = set()
+    for c in outcome.comments:
+        if c.respondent_id:
+            key = (c.respondent_id, c.text.casefold())
+            if key in first:
+                repeated.add(c.id)
+                outcome.rejects.append(duplicate_reject(c, first[key]))
+            else:
+                first[key] = c.id
+    if repeated:
+        outcome.comments = [c for c in outcome.comments if c.id not in repeated]
+        keep = ~outcome.mentions["comment_id"].isin(repeated).to_numpy()
+        outcome.mentions = outcome.mentions[keep].reset_index(drop=True)
+        outcome.model_topic_ids = outcome.model_topic_ids[keep]
+        if outcome.vectors is not None:
+            outcome.vectors = outcome.vectors[keep]
 
 
 def serve_small_batches() -> None:
@@ -103,9 +166,12 @@ class Tagger:
 
         Rejects carry the index of their record in ``records``.
         """
+        return self.tag_validated(self.validate(records), stored_ids)
+
+    def validate(self, records: Sequence[dict[str, Any]]) -> list[Comment | Reject]:
+        """Read request records as rows (ids made up where missing); no model runs."""
         with_ids = [r if r.get("id") else {**r, "id": f"api-{uuid.uuid4().hex}"} for r in records]
-        validated = list(read_records(with_ids, self.source, self.config.ingest))
-        return self.tag_validated(validated, stored_ids)
+        return list(read_records(with_ids, self.source, self.config.ingest))
 
     def tag_validated(
         self,

@@ -115,9 +115,9 @@ class NameFinder:
         vocabulary: Iterable[str] = (),
         progress: bool = False,
     ) -> list[list[Span]]:
-        """Name spans per text. ``vocabulary``: domain words learned elsewhere (the store)."""
-        domain = domain_words(texts, self.min_lower, self.min_share, self.min_any)
-        domain |= set(vocabulary)
+        """Name spans per text. ``vocabulary``: the corpus's own words (``domain_words`` over the
+        whole input and the store), so a text is redacted the same in any batch."""
+        domain = set(vocabulary)  # learned from the whole input and the store, never per batch
         known = known_name_pattern(known_names)
         known_words = {w.casefold() for n in known_names for w in WORD.findall(n)}
         common = common_words()
