@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -23,6 +24,7 @@ __all__ = ["Settings", "create_app"]
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    os.umask(0o077)  # the database, outbox and exports hold customers' comments: owner only
     state = AppState(settings)
 
     @asynccontextmanager

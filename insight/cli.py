@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,14 @@ app = typer.Typer(
     rich_markup_mode=None,  # help shows [[sources]] and [sentiment] as written
     help="Verbatim insight engine: topics and NPS impact from customer comments.",
 )
+
+
+@app.callback()
+def _private_files() -> None:
+    """Everything the CLI writes (database, reports, outbox, models) is readable by its owner
+    only: files 0600, folders 0700. The data holds customers' comments."""
+    os.umask(0o077)
+
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML/YAML config file.")]
 SetOpt = Annotated[
