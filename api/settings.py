@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     comments_per_minute: int = Field(
         default=20_000, ge=1, description="Per key, comments sent to POST /v1/tag."
     )
+    tag_slice_chars: int = Field(
+        default=4000,
+        ge=1,
+        description="A tagging request runs in slices of about this many characters (or 32 "
+        "comments); other requests run between slices, so one large batch cannot starve them.",
+    )
     max_queued_slices: int = Field(
         default=64,
         ge=1,

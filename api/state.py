@@ -57,6 +57,7 @@ class AppState:
         self.requests = RateLimiter(settings.requests_per_minute, "requests")
         self.comments = RateLimiter(settings.comments_per_minute, "comments")
         self._queued = 0
+        self._tagger_lock = threading.Lock()
 
     async def infer(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the inference thread without blocking the event loop.
@@ -160,7 +161,8 @@ class AppState:
     def tagger(self) -> Tagger:
         """The loaded tagger, serving the active model and taxonomy."""
         engine = self.engine()
-        with self.reader() as store:  # the check reads through this thread's cursor: no lock
+        # the check reads through this thread's cursor; the lock makes one tagger, swapped once
+        with self._tagger_lock, self.reader() as store:
             return engine.tagger(store)
 
     def warm_up(self) -> None:

@@ -11,7 +11,8 @@ from api.errors import PayloadTooLarge
 from api.schemas import MentionOut, RejectedComment, TaggedComment, TagRequest, TagResponse
 from api.security import State, Tagging
 from insight.models.sentiment import rollup
-from insight.pipelines.tagging import TagOutcome, fair_slices, merge_outcomes
+from insight.pipelines.tagging import Tagger, TagOutcome, fair_slices, merge_outcomes
+from insight.schemas import Comment, Reject
 
 router = APIRouter(prefix="/v1", tags=["tagging"])
 
@@ -75,15 +76,21 @@ async def tag(body: TagRequest, state: State, principal: Tagging) -> TagResponse
         )
     state.comments.take(principal.key_id, len(body.comments))
     records = [c.model_dump() for c in body.comments]
-    tagger = await state.infer(state.tagger)  # a refit or an edit shows on the next request
-    validated = await run_in_threadpool(tagger.validate, records)
-    stored_ids: set[str] = set()
-    if body.store:
-        ids = [r["id"] for r in records if r.get("id")]
-        with state.reader() as store:
-            stored_ids = store.existing_comment_ids(ids)
+
+    def prepare() -> tuple[Tagger, list[Comment | Reject], set[str]]:
+        """Off the model thread: no model runs here, so a small request takes one turn there."""
+        tagger = state.tagger()  # a refit or an edit shows on the next request
+        stored_ids: set[str] = set()
+        if body.store:
+            ids = [r["id"] for r in records if r.get("id")]
+            with state.reader() as store:
+                stored_ids = store.existing_comment_ids(ids)
+        return tagger, tagger.validate(records), stored_ids
+
+    tagger, validated, stored_ids = await run_in_threadpool(prepare)
     outcomes = []
-    for part in fair_slices(validated):  # other requests run between the slices
+    slices = fair_slices(validated, state.settings.tag_slice_chars)
+    for part in slices:  # other requests run between the slices
         outcomes.append(await state.infer(partial(tagger.tag_validated, part, stored_ids)))
     outcome = merge_outcomes(outcomes, state.config.clean.dedupe)
     if body.store:

@@ -134,7 +134,8 @@ class NameFinder:
             for ent in doc.ents:
                 if ent.label_ == "PERSON":
                     span = _strip_handles(text, ent.start_char, ent.end_char)
-                    if span and not _all_domain(text[span[0] : span[1]], domain - known_words):
+                    span = span and _trim_domain(text, span, domain - known_words)
+                    if span:
                         found[i].append(span)
             if known is not None:
                 found[i].extend(m.span() for m in known.finditer(text))
@@ -190,6 +191,15 @@ def _strip_handles(text: str, start: int, end: int) -> Span | None:
     if not kept:
         return None
     return start + kept[0].start(), start + kept[-1].end()
+
+
+def _trim_domain(text: str, span: Span, domain: set[str]) -> Span | None:
+    """The entity without the corpus words at its edges ("Jugs Wifi" -> "Jugs"); None if only
+    corpus words remain."""
+    words = [m for m in WORD.finditer(text, span[0], span[1]) if m.group().casefold() not in domain]
+    if not words:
+        return None
+    return words[0].start(), words[-1].end()
 
 
 def _all_domain(span_text: str, domain: set[str]) -> bool:
