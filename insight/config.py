@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from insight.analytics.scales import SCALES, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
 from insight.errors import ConfigError
 from insight.models.topic_params import TopicParams
@@ -86,8 +87,8 @@ class SourceConfig(_Strict):
 
 class IngestConfig(_Strict):
     max_text_chars: int = Field(default=5000, ge=10, le=1_000_000)
-    score_min: int = 0
-    score_max: int = 10
+    score_min: int | None = Field(default=None, description="Default: the scale's minimum.")
+    score_max: int | None = Field(default=None, description="Default: the scale's maximum.")
     chunk_rows: int = Field(default=50_000, ge=1)
     max_future_days: float = Field(
         default=1.0, ge=0.0, description="Dates later than now plus this many days are rejected."
@@ -95,8 +96,53 @@ class IngestConfig(_Strict):
 
     @model_validator(mode="after")
     def _range(self) -> IngestConfig:
-        if self.score_min >= self.score_max:
+        if (
+            self.score_min is not None
+            and self.score_max is not None
+            and self.score_min >= self.score_max
+        ):
             raise ValueError(f"score_min ({self.score_min}) must be below score_max")
+        return self
+
+    def score_bounds(self) -> tuple[int, int]:
+        """(lowest, highest) score accepted: as set, else the NPS range (a ``Config`` fills
+        both from its ``[scale]``)."""
+        low = 0 if self.score_min is None else self.score_min
+        return low, 10 if self.score_max is None else self.score_max
+
+
+class ScaleConfig(_Strict):
+    """How a score maps to promoter / passive / detractor; every figure uses it."""
+
+    kind: Literal["nps", "rating10", "csat5", "stars5", "custom"] = Field(
+        default="nps",
+        description="nps 0–10 (9–10 promoter, 0–6 detractor); rating10 1–10 (same cuts); "
+        "csat5 / stars5 1–5 (5 promoter, 1–3 detractor); custom: the four values below.",
+    )
+    minimum: int | None = None
+    maximum: int | None = None
+    promoter_min: int | None = None
+    detractor_max: int | None = None
+    confirmed: bool = Field(
+        default=False,
+        description="Ingest even when the scores look like another scale (all within 1–5 "
+        "under a 0–10 scale, say); otherwise ingest stops and names the likely scale.",
+    )
+
+    def scale(self) -> AdvocacyScale:
+        if self.kind != "custom":
+            return SCALES[self.kind]
+        values = (self.minimum, self.maximum, self.promoter_min, self.detractor_max)
+        if any(v is None for v in values):
+            raise ValueError(
+                "[scale] kind = custom needs minimum, maximum, promoter_min and detractor_max"
+            )
+        low, high, promoter, detractor = (int(v) for v in values if v is not None)
+        return AdvocacyScale("custom", low, high, promoter, detractor)
+
+    @model_validator(mode="after")
+    def _valid(self) -> ScaleConfig:
+        self.scale()  # raises with the reason when the custom cuts do not fit
         return self
 
 
@@ -296,8 +342,10 @@ class AlertConfig(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     kind: Literal["new_detractor", "nps_below", "emerging_topic"]
     scope: Scope = Scope()
-    threshold: float = Field(
-        default=6, description="new_detractor: score at or below; nps_below: NPS under this."
+    threshold: float | None = Field(
+        default=None,
+        description="new_detractor: score at or below (default: the scale's detractor_max); "
+        "nps_below: NPS under this (default 6).",
     )
     window_days: int = Field(default=7, ge=1, le=366)
     min_comments: int = Field(default=20, ge=1, description="nps_below: scored comments needed.")
@@ -339,6 +387,7 @@ class Config(_Strict):
     seed: int = 42
     sources: tuple[SourceConfig, ...] = ()
     ingest: IngestConfig = IngestConfig()
+    scale: ScaleConfig = ScaleConfig()
     clean: CleanConfig = CleanConfig()
     segment: SegmentConfig = SegmentConfig()
     embed: EmbedConfig = EmbedConfig()
@@ -349,6 +398,29 @@ class Config(_Strict):
     delivery: DeliveryConfig = DeliveryConfig()
     digests: tuple[DigestConfig, ...] = ()
     alerts: tuple[AlertConfig, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scores_follow_the_scale(cls, data: Any) -> Any:
+        """Ingest accepts the scale's range unless ``[ingest]`` sets its own bounds."""
+        if not isinstance(data, dict):
+            return data
+        raw_scale = data.get("scale") or {}
+        scale_config = (
+            raw_scale
+            if isinstance(raw_scale, ScaleConfig)
+            else ScaleConfig.model_validate(raw_scale)
+        )
+        scale = scale_config.scale()
+        raw_ingest = data.get("ingest") or {}
+        ingest = dict(
+            raw_ingest.model_dump() if isinstance(raw_ingest, IngestConfig) else raw_ingest
+        )
+        if ingest.get("score_min") is None:
+            ingest["score_min"] = scale.minimum
+        if ingest.get("score_max") is None:
+            ingest["score_max"] = scale.maximum
+        return {**data, "ingest": ingest}
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

@@ -13,7 +13,7 @@ import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -249,17 +249,19 @@ class Engine:
         """Comments and effective assignments under the current taxonomy (cached per version)."""
         topic_map = self.taxonomy()
         embed = self.embed if topic_map.needs_embeddings else None
-        return self.cache.views.get(self.store, topic_map, embed)
+        return self.cache.views.get(self.store, topic_map, embed, self.config.scale.scale())
 
     def snapshot(self) -> Snapshot:
         """The read facts brought up to date with the store (the version reads answer at)."""
         topic_map, version = self.cache.taxonomy_at(self.config, self.store)
         embed = self.embed if topic_map.needs_embeddings else None
-        return self.cache.reads.sync(self.store, topic_map, version, embed)
+        snap = self.cache.reads.sync(self.store, topic_map, version, embed)
+        return replace(snap, scale=self.config.scale.scale())
 
     def fresh_view(self) -> View:
         topic_map = self.taxonomy()
-        return load_view(self.store, topic_map, self.embed if topic_map.needs_embeddings else None)
+        embed = self.embed if topic_map.needs_embeddings else None
+        return load_view(self.store, topic_map, embed, self.config.scale.scale())
 
     def report(self, out_dir: Path | None = None) -> dict[str, Path]:
         """The topic report (Markdown + HTML), with analysts' taxonomy edits applied."""

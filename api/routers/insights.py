@@ -122,7 +122,7 @@ async def subtopics(
             raise NotFound(f"topic {topic_id} does not exist; list topics with GET /v1/topics")
         mentions = reads.topic_mentions(store, snap, chosen, topic_id)
         embed = state.reading_engine(store).embed
-        found = views.drill_down(mentions, topic_id, parts, embed)
+        found = views.drill_down(mentions, topic_id, parts, embed, scale=snap.scale)
         label = snap.topic(topic_id)
         return SubtopicsResponse(
             topic_id=topic_id,

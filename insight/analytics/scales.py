@@ -53,4 +53,19 @@ class AdvocacyScale:
 
 
 NPS_SCALE = AdvocacyScale("nps", 0, 10, promoter_min=9, detractor_max=6)
-CSAT_SCALE = AdvocacyScale("csat", 1, 5, promoter_min=5, detractor_max=3)
+RATING10_SCALE = AdvocacyScale("rating10", 1, 10, promoter_min=9, detractor_max=6)
+CSAT_SCALE = AdvocacyScale("csat5", 1, 5, promoter_min=5, detractor_max=3)
+STARS5_SCALE = AdvocacyScale("stars5", 1, 5, promoter_min=5, detractor_max=3)
+#: The named scales ``[scale] kind`` accepts (``custom`` gives its own bounds).
+SCALES = {s.name: s for s in (NPS_SCALE, RATING10_SCALE, CSAT_SCALE, STARS5_SCALE)}
+
+
+def likely_scale(histogram: dict[int, int], minimum_rows: int = 30) -> AdvocacyScale | None:
+    """The named scale a score column looks like, when it clearly is not 0–10: every score
+    within 1–5 (a CSAT or star rating). None when unclear or too few scores to tell."""
+    rows = sum(histogram.values())
+    if rows < minimum_rows or not histogram:
+        return None
+    if min(histogram) >= 1 and max(histogram) <= 5:
+        return CSAT_SCALE
+    return None

@@ -20,7 +20,7 @@ import pandas as pd
 from insight.analytics.emerging import volume_shifts
 from insight.analytics.impact import membership
 from insight.analytics.nps import nps_from_codes
-from insight.analytics.scales import NPS_SCALE
+from insight.analytics.scales import AdvocacyScale
 from insight.config import AlertConfig, Config, Scope
 from insight.privacy.pseudonym import hidden
 from insight.reads.views import Filters, View, apply_filters, comment_mask
@@ -58,9 +58,15 @@ def evaluate(
     events: list[AlertEvent] = []
     for rule in config.alerts:
         if rule.kind == "new_detractor":
-            events.extend(_new_detractors(rule, _in_scope(fresh, rule.scope), now, respondent))
+            threshold = (
+                rule.threshold if rule.threshold is not None else config.scale.scale().detractor_max
+            )
+            events.extend(
+                _new_detractors(rule, _in_scope(fresh, rule.scope), now, respondent, threshold)
+            )
         elif rule.kind == "nps_below":
-            events.extend(_nps_below(rule, _in_scope(comments, rule.scope), end))
+            scale = config.scale.scale()
+            events.extend(_nps_below(rule, _in_scope(comments, rule.scope), end, scale))
         elif view is not None:
             events.extend(_emerging(rule, view, end))
     return events
@@ -71,11 +77,12 @@ def _new_detractors(
     fresh: pd.DataFrame,
     now: datetime,
     respondent: Callable[[object], str | None],
+    threshold: float,
 ) -> list[AlertEvent]:
     scores = pd.to_numeric(fresh["score"], errors="coerce")
     stamps = pd.to_datetime(fresh["created_at"])
     recent = (stamps.isna() | (stamps >= now - timedelta(days=rule.max_age_days))).to_numpy()
-    hits = fresh[scores.le(rule.threshold).fillna(False).to_numpy(dtype=bool) & recent]
+    hits = fresh[scores.le(threshold).fillna(False).to_numpy(dtype=bool) & recent]
     events = []
     for r in hits.itertuples():
         who = respondent(r.respondent_id) or "unknown respondent"
@@ -92,22 +99,24 @@ def _new_detractors(
     return events
 
 
-def _nps_below(rule: AlertConfig, scoped: pd.DataFrame, end: datetime) -> list[AlertEvent]:
+def _nps_below(
+    rule: AlertConfig, scoped: pd.DataFrame, end: datetime, scale: AdvocacyScale
+) -> list[AlertEvent]:
     stamps = pd.to_datetime(scoped["created_at"])
     window = scoped[(stamps > end - timedelta(days=rule.window_days)) & (stamps <= end)]
-    stat = nps_from_codes(NPS_SCALE.codes(window["score"].tolist()))
-    if stat is None or stat.n < rule.min_comments or stat.nps >= rule.threshold:
+    stat = nps_from_codes(scale.codes(window["score"].tolist()))
+    threshold = 6.0 if rule.threshold is None else rule.threshold
+    if stat is None or stat.n < rule.min_comments or stat.nps >= threshold:
         return []
     return [
         AlertEvent(
             rule,
             f"{end:%Y-%m-%d}",
-            f"{rule.name}: NPS {stat.nps:+.0f} is under {rule.threshold:+.0f} — "
-            f"{rule.scope.describe()}",
+            f"{rule.name}: NPS {stat.nps:+.0f} is under {threshold:+.0f} — {rule.scope.describe()}",
             f"NPS over the {rule.window_days} days to {end:%d %b %Y}: {stat.nps:+.1f} "
             f"(95% CI {stat.ci_low:+.1f} to {stat.ci_high:+.1f}, n={stat.n}); "
-            f"threshold {rule.threshold:+.0f}.",
-            {"nps": round(stat.nps, 2), "n": stat.n, "threshold": rule.threshold},
+            f"threshold {threshold:+.0f}.",
+            {"nps": round(stat.nps, 2), "n": stat.n, "threshold": threshold},
         )
     ]
 

@@ -70,7 +70,7 @@ def build_digest(
     current = scoped(view, digest.scope, start, end)
     whole = scoped(view, digest.scope, None, None)
     change = compare_periods(
-        whole.comments, whole.assignments, whole.topics, previous, (start, end)
+        whole.comments, whole.assignments, whole.topics, previous, (start, end), scale=whole.scale
     )
     overall = views.overall(current)
     base = config.delivery.public_url.rstrip("/")
@@ -169,7 +169,7 @@ def _manager(
     lifts = [r for r in ranked[::-1][:3] if (r.impact or 0) > 0]
     agents = nps_table(current.comments, ["agent"])
     agents = agents[agents["n"] >= 3].sort_values(["nps", "n"], ascending=False).head(3)
-    groups = views.score_groups(current.comments["score"])
+    groups = views.score_groups(current.comments["score"], current.scale)
     detractors = current.comments[(groups == "detractor").to_numpy()]
     detractors = detractors.sort_values("created_at", ascending=False).head(MAX_CALLBACKS)
     context |= {

@@ -248,8 +248,9 @@ def parse_score(value: Any, cfg: IngestConfig) -> int | None:
     if not math.isfinite(number) or number != int(number):
         raise RowError(f"score {value!r} is not a whole number")
     score = int(number)
-    if not cfg.score_min <= score <= cfg.score_max:
-        raise RowError(f"score {score} is outside {cfg.score_min}–{cfg.score_max}")
+    low, high = cfg.score_bounds()
+    if not low <= score <= high:
+        raise RowError(f"score {score} is outside {low}–{high}")
     return score
 
 

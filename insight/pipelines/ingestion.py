@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from insight.analytics.scales import likely_scale
 from insight.config import Config, SourceConfig
 from insight.errors import IngestError
 from insight.pipelines.components import build_redactor, build_segmenter
@@ -58,33 +59,59 @@ def _chunks(items: Iterable[Comment | Reject], size: int) -> Iterator[list[Comme
 VOCABULARY_SAMPLE = 200_000
 
 
-def _learn_before_redacting(
+def _survey(
     config: Config,
     sources: Sequence[SourceConfig],
     redactor: Redactor,
     store: Store | None,
     progress: bool,
 ) -> None:
-    """Read every source once before any text is redacted: its agent names are names wherever a
-    customer writes them (even in a survey without the agent column), and words the corpus uses
-    in many comments are never names. The stored corpus counts too. The answer does not depend
-    on how the input is cut into chunks."""
+    """Read every source once before anything is redacted or stored.
+
+    - The scores must fit ``[scale]``: a 0–10 scale whose scores all lie within 1–5 stops here,
+      naming the likely scale, unless ``scale.confirmed``.
+    - Agent names are names wherever a customer writes them (even in a survey without the agent
+      column), and words the corpus uses in many comments are never names (the stored corpus
+      counts too); the answer does not depend on how the input is cut into chunks.
+    """
     names: set[str] = set()
     texts: list[str] = []
-    if store is not None:
+    scores: Counter[int] = Counter()
+    learn = "name" in config.clean.redact
+    if store is not None and learn:
         names_stored, texts = store.privacy_hints()
         names.update(names_stored)
     for source in sources:
-        bar = stage_bar(f"learn names and words in {source.path.name}", progress)
+        bar = stage_bar(f"survey {source.path.name}", progress)
         for record in read_source(source, config.ingest):
             bar.update()
             if isinstance(record, Comment):
+                if record.score is not None:
+                    scores[record.score] += 1
                 if record.agent:
                     names.add(record.agent)
-                if len(texts) < VOCABULARY_SAMPLE:
+                if learn and len(texts) < VOCABULARY_SAMPLE:
                     texts.append(record.text)
         bar.close()
-    redactor.learn_from(texts, names)
+    check_scale(config, scores)
+    if learn:
+        redactor.learn_from(texts, names)
+
+
+def check_scale(config: Config, scores: Counter[int]) -> None:
+    """Stop when the scores clearly belong to another scale than the configured one."""
+    scale = config.scale.scale()
+    likely = likely_scale(dict(scores))
+    if config.scale.confirmed or likely is None or scale.maximum <= likely.maximum:
+        return
+    raise IngestError(
+        f"every one of the {sum(scores.values())} scores lies within {likely.minimum}–"
+        f"{likely.maximum}, but the scale is {scale.name} ({scale.minimum}–{scale.maximum}): "
+        f"read as {scale.name}, almost every comment would be a detractor. If this is a "
+        f'{likely.minimum}–{likely.maximum} rating, set [scale] kind = "{likely.name}" (or '
+        f"--set scale.kind={likely.name}); if the scores really are {scale.name}, confirm "
+        "with --set scale.confirmed=true"
+    )
 
 
 def _prepared_chunks(
@@ -95,8 +122,7 @@ def _prepared_chunks(
     With a store, ids it already holds are rejected (re-ingesting a file never double counts).
     """
     redactor, segmenter = build_redactor(config), build_segmenter(config)
-    if "name" in config.clean.redact:
-        _learn_before_redacting(config, sources, redactor, store, progress)
+    _survey(config, sources, redactor, store, progress)
     for source in sources:
         bar = stage_bar(f"ingest {source.path.name}", progress)
         for chunk in _chunks(read_source(source, config.ingest), config.ingest.chunk_rows):

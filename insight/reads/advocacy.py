@@ -18,7 +18,7 @@ from insight.analytics.emerging import volume_shifts
 from insight.analytics.impact import panel_topic_table
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
-from insight.analytics.scales import NPS_SCALE
+from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
@@ -26,8 +26,8 @@ from insight.reads.panel import Panel
 from insight.schemas import UNASSIGNED_LABEL, NPSStat, Topic, TopicImpact
 
 
-def overall_nps(comments: pd.DataFrame) -> NPSStat | None:
-    return nps_from_codes(NPS_SCALE.codes(comments["score"].tolist()))
+def overall_nps(comments: pd.DataFrame, scale: AdvocacyScale = NPS_SCALE) -> NPSStat | None:
+    return nps_from_codes(scale.codes(comments["score"].tolist()))
 
 
 def _stat(row: Any) -> NPSStat:
@@ -115,9 +115,10 @@ def topic_impacts(
     topics: list[Topic],
     min_volume: int,
     economics: AdvocacyValue | None = None,
+    scale: AdvocacyScale = NPS_SCALE,
 ) -> list[TopicImpact]:
     """``panel_impacts`` of in-memory frames (a digest's scope)."""
-    panel = Panel.from_frames(comments, assignments)
+    panel = Panel.from_frames(comments, assignments, scale=scale)
     return panel_impacts(panel, topics, min_volume, economics, negative_shares(assignments))
 
 
@@ -132,8 +133,13 @@ def panel_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
     return table
 
 
-def drivers(comments: pd.DataFrame, assignments: pd.DataFrame, topics: list[Topic]) -> pd.DataFrame:
-    return panel_drivers(Panel.from_frames(comments, assignments), topics)
+def drivers(
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    scale: AdvocacyScale = NPS_SCALE,
+) -> pd.DataFrame:
+    return panel_drivers(Panel.from_frames(comments, assignments, scale=scale), topics)
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,7 @@ def compare_periods(
     before: Window,
     after: Window,
     names: tuple[str, str] | None = None,
+    scale: AdvocacyScale = NPS_SCALE,
 ) -> PeriodReport | None:
     """Two date windows ``[start, end)`` of in-memory frames (see ``panel_change``).
 
@@ -211,7 +218,7 @@ def compare_periods(
     keep = in_before | in_after
     dated = dated[keep].reset_index(drop=True)
     period = np.where(in_before[keep], 0, 1)
-    panel = Panel.from_frames(dated, assignments, period)
+    panel = Panel.from_frames(dated, assignments, period, scale)
     return panel_change(panel, topics, names or window_names(before, after))
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from insight.analytics.nps import nps_from_codes, nps_from_counts
-from insight.analytics.scales import NPS_SCALE
+from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
 from insight.reads.advocacy import (
     PeriodReport,
@@ -50,6 +50,7 @@ class Snapshot:
     topic_map: TopicMap
     key: str
     watermark: int
+    scale: AdvocacyScale = NPS_SCALE
 
     @property
     def model_id(self) -> str:
@@ -64,17 +65,17 @@ class Snapshot:
         return entry.topic if entry else None
 
 
-def fact_filter(filters: Filters) -> FactFilter:
-    """Domain filters as SQL sees them (score groups become score ranges of the NPS scale)."""
+def fact_filter(filters: Filters, scale: AdvocacyScale = NPS_SCALE) -> FactFilter:
+    """Domain filters as SQL sees them (score groups become score ranges of the scale)."""
     low: int | None = None
     high: int | None = None
     group = filters.score_group
     if group == "promoter":
-        low = NPS_SCALE.promoter_min
+        low = scale.promoter_min
     elif group == "detractor":
-        high = NPS_SCALE.detractor_max
+        high = scale.detractor_max
     elif group == "passive":
-        low, high = NPS_SCALE.detractor_max + 1, NPS_SCALE.promoter_min - 1
+        low, high = scale.detractor_max + 1, scale.promoter_min - 1
     return FactFilter(
         filters.start,
         filters.end,
@@ -160,15 +161,15 @@ class ReadModel:
     def panel(
         self, store: Store, snap: Snapshot, filters: Filters, windows: tuple[Window, Window] | None
     ) -> Panel:
-        where = fact_filter(filters)
+        where = fact_filter(filters, snap.scale)
         return self._cached(
             ("panel", snap.key, where, windows),
             snap.watermark,
-            lambda: Panel.from_rows(store.panel_rows(snap.key, where, windows)),
+            lambda: Panel.from_rows(store.panel_rows(snap.key, where, windows), snap.scale),
         )
 
     def _mentions(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
-        where = fact_filter(filters)
+        where = fact_filter(filters, snap.scale)
         return self._cached(
             ("mentions", snap.key, where),
             snap.watermark,
@@ -185,10 +186,10 @@ class ReadModel:
         self, store: Store, snap: Snapshot, filters: Filters, column: str
     ) -> list[tuple[str, NPSStat]]:
         """NPS per value of a comment column (values without any score left out)."""
-        rows = store.nps_by_column(snap.key, fact_filter(filters), column)
+        rows = store.nps_by_column(snap.key, fact_filter(filters, snap.scale), column)
         out = []
         for value, group in rows.groupby("value", dropna=True, sort=True):
-            codes = NPS_SCALE.codes([int(s) for s in group["score"]])
+            codes = snap.scale.codes([int(s) for s in group["score"]])
             n = group["n"].to_numpy()
             stat = nps_from_counts(
                 int(n[codes > 0].sum()), int(n[codes == 0].sum()), int(n[codes < 0].sum())
@@ -233,12 +234,12 @@ class ReadModel:
         self, store: Store, snap: Snapshot, filters: Filters, topic_id: int
     ) -> pd.DataFrame:
         """A topic's mentions under the filters (comment_id, text, sentiment, score)."""
-        return store.topic_mention_rows(snap.key, topic_id, fact_filter(filters))
+        return store.topic_mention_rows(snap.key, topic_id, fact_filter(filters, snap.scale))
 
     def drivers(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
         panel = self.panel(store, snap, filters, None)
         return self._cached(
-            ("drivers", snap.key, fact_filter(filters)),
+            ("drivers", snap.key, fact_filter(filters, snap.scale)),
             snap.watermark,
             lambda: panel_drivers(panel, snap.topics),
         )
@@ -255,7 +256,9 @@ class ReadModel:
         self, store: Store, snap: Snapshot, filters: Filters, topic_id: int, offset: int, limit: int
     ) -> tuple[int, list[dict[str, Any]]]:
         """(total, one page) of a topic's mentions with their comment, newest first."""
-        total, page = store.verbatim_page(snap.key, topic_id, fact_filter(filters), offset, limit)
+        total, page = store.verbatim_page(
+            snap.key, topic_id, fact_filter(filters, snap.scale), offset, limit
+        )
         return total, [
             {
                 "comment_id": r.comment_id,

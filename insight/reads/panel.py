@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from insight.analytics.impact import membership
-from insight.analytics.scales import NPS_SCALE
+from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Panel:
         )
 
     @classmethod
-    def from_rows(cls, rows: pd.DataFrame) -> Panel:
+    def from_rows(cls, rows: pd.DataFrame, scale: AdvocacyScale = NPS_SCALE) -> Panel:
         """From SQL rows: ``topics`` (list of ids), ``score``, ``period``, ``n``."""
         lists: Iterable[Iterable[int]] = rows["topics"]
         topic_sets = [sorted({int(t) for t in topics}) for topics in lists]
@@ -56,21 +56,25 @@ class Panel:
         scores = [None if pd.isna(s) else int(s) for s in rows["score"]]
         return cls(
             pd.DataFrame(x, columns=ids),
-            NPS_SCALE.codes(scores),
+            scale.codes(scores),
             rows["n"].to_numpy(dtype=np.int64),
             rows["period"].to_numpy(dtype=np.int64),
         )
 
     @classmethod
     def from_frames(
-        cls, comments: pd.DataFrame, assignments: pd.DataFrame, period: np.ndarray | None = None
+        cls,
+        comments: pd.DataFrame,
+        assignments: pd.DataFrame,
+        period: np.ndarray | None = None,
+        scale: AdvocacyScale = NPS_SCALE,
     ) -> Panel:
         """One row per comment (weight 1) from ``comments`` (id, score) and ``assignments``."""
         matrix = membership(pd.Index(comments["id"]), assignments).reset_index(drop=True)
         matrix.columns = [int(c) for c in matrix.columns]
         return cls(
             matrix,
-            NPS_SCALE.codes(comments["score"].tolist()),
+            scale.codes(comments["score"].tolist()),
             np.ones(len(comments), dtype=np.int64),
             np.zeros(len(comments), dtype=np.int64) if period is None else period,
         )

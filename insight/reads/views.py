@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from insight.analytics.nps import nps_from_codes
-from insight.analytics.scales import NPS_SCALE
+from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
 from insight.config import Scope
 from insight.reads.advocacy import (
@@ -71,6 +71,7 @@ class View:
     comments: pd.DataFrame
     assignments: pd.DataFrame  # mention_id, topic_id, confidence, comment_id, text, sentiment
     topics: list[Topic] = field(default_factory=list)
+    scale: AdvocacyScale = NPS_SCALE
 
     def topic(self, topic_id: int) -> Topic:
         for topic in self.topics:
@@ -79,18 +80,20 @@ class View:
         raise TaxonomyError(f"topic {topic_id} does not exist in the current taxonomy")
 
 
-def score_groups(scores: pd.Series) -> pd.Series:
-    """promoter / passive / detractor / unscored per score (the NPS scale)."""
-    codes = pd.Series(NPS_SCALE.codes(scores.tolist()), index=scores.index)
+def score_groups(scores: pd.Series, scale: AdvocacyScale = NPS_SCALE) -> pd.Series:
+    """promoter / passive / detractor / unscored per score on ``scale``."""
+    codes = pd.Series(scale.codes(scores.tolist()), index=scores.index)
     return codes.map({1.0: "promoter", 0.0: "passive", -1.0: "detractor"}).fillna("unscored")
 
 
-def load_view(store: Store, topic_map: TopicMap, embed: Embed | None) -> View:
+def load_view(
+    store: Store, topic_map: TopicMap, embed: Embed | None, scale: AdvocacyScale = NPS_SCALE
+) -> View:
     comments = store.comments()
     assignments = effective_assignments(topic_map, store.assignments(topic_map.model_id), embed)
     sizes = assignments["topic_id"].value_counts().to_dict()
     topics = [replace(t, size=int(sizes.get(t.topic_id, 0))) for t in topic_map.topic_list()]
-    return View(topic_map.model_id, topic_map, comments, assignments, topics)
+    return View(topic_map.model_id, topic_map, comments, assignments, topics, scale)
 
 
 def comment_mask(comments: pd.DataFrame, filters: Filters) -> np.ndarray:
@@ -122,7 +125,9 @@ def topic_overview(
     view: View, min_volume: int, economics: AdvocacyValue | None = None
 ) -> list[TopicImpact]:
     """Per-topic volume, NPS and impact (with CIs); pinned topics first, then by volume."""
-    rows = topic_impacts(view.comments, view.assignments, view.topics, min_volume, economics)
+    rows = topic_impacts(
+        view.comments, view.assignments, view.topics, min_volume, economics, view.scale
+    )
     return pinned_first(rows, view.topics, view.topic_map.pinned())
 
 
@@ -157,7 +162,7 @@ def _text(value: Any) -> str | None:
 
 
 def overall(view: View) -> NPSStat | None:
-    return overall_nps(view.comments)
+    return overall_nps(view.comments, view.scale)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,7 @@ def drill_down(
     parts: int,
     embed: Callable[[list[str]], np.ndarray],
     seed: int = 42,
+    scale: AdvocacyScale = NPS_SCALE,
 ) -> list[Subtopic]:
     """The level below a topic or theme: its ``mentions`` (comment_id, text, sentiment, score)
     in ``parts`` sub-topics, grouped as a split would group them but nothing is recorded;
@@ -200,7 +206,7 @@ def drill_down(
                 mentions=int(inside.sum()),
                 comments=len(commenters),
                 share=float(inside.mean()),
-                nps=nps_from_codes(NPS_SCALE.codes(commenters["score"].tolist())),
+                nps=nps_from_codes(scale.codes(commenters["score"].tolist())),
                 negative_share=float(negative[inside].mean()),
             )
         )
@@ -215,10 +221,16 @@ class ViewCache:
         self._key: tuple[Any, ...] | None = None
         self._view: View | None = None
 
-    def get(self, store: Store, topic_map: TopicMap, embed: Embed | None) -> View:
-        key = (store.taxonomy_version(), *store.data_version(topic_map.model_id))
+    def get(
+        self,
+        store: Store,
+        topic_map: TopicMap,
+        embed: Embed | None,
+        scale: AdvocacyScale = NPS_SCALE,
+    ) -> View:
+        key = (store.taxonomy_version(), *store.data_version(topic_map.model_id), scale)
         with self._lock:
             if key != self._key or self._view is None:
-                self._view = load_view(store, topic_map, embed)
+                self._view = load_view(store, topic_map, embed, scale)
                 self._key = key
             return self._view

@@ -1,0 +1,79 @@
+"""Any rating scale, never silently wrong: ``[scale]`` drives every figure, and a score column
+that does not fit the configured scale stops ingest with the likely scale named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from insight.config import Config, load_config
+from insight.errors import ConfigError, IngestError
+from insight.pipelines.ingestion import ingest
+from insight.reads.advocacy import overall_nps
+from insight.store import Store
+
+
+def _five_point_file(tmp_path: Path) -> Path:
+    scores = [5] * 50 + [4] * 20 + [3] * 15 + [2] * 10 + [1] * 5  # 1–5 stars
+    frame = pd.DataFrame(
+        {"id": [f"c{i}" for i in range(len(scores))], "text": "Fine.", "score": scores}
+    )
+    path = tmp_path / "stars.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _config(tmp_path: Path, source: Path, **scale: object) -> Config:
+    return Config.model_validate(
+        {
+            "db_path": tmp_path / "db.duckdb",
+            "sources": [{"path": source}],
+            "clean": {"redact": ["email"]},
+            "scale": scale,
+        }
+    )
+
+
+def test_a_five_point_column_under_nps_stops_and_names_the_scale(tmp_path: Path) -> None:
+    config = _config(tmp_path, _five_point_file(tmp_path))
+    with Store(config.db_path) as store, pytest.raises(IngestError) as raised:
+        ingest(config, store, progress=False)
+    message = str(raised.value)
+    assert "within 1–5" in message and 'kind = "csat5"' in message
+    assert "scale.confirmed=true" in message
+    with Store(config.db_path) as store:
+        assert store.count("comments") == 0  # nothing stored before the check
+
+
+def test_the_configured_scale_drives_the_figures(tmp_path: Path) -> None:
+    config = _config(tmp_path, _five_point_file(tmp_path), kind="stars5")
+    assert (config.ingest.score_min, config.ingest.score_max) == (1, 5)
+    with Store(config.db_path) as store:
+        summary = ingest(config, store, progress=False)
+        comments = store.comments()
+    assert summary.kept == 100 and summary.rejected == 0
+    stat = overall_nps(comments, config.scale.scale())
+    assert stat is not None
+    assert (stat.promoters, stat.passives, stat.detractors) == (50, 20, 30)
+    assert stat.nps == pytest.approx(20.0)
+
+
+def test_confirmed_keeps_the_nps_reading(tmp_path: Path) -> None:
+    config = _config(tmp_path, _five_point_file(tmp_path), confirmed=True)
+    with Store(config.db_path) as store:
+        assert ingest(config, store, progress=False).kept == 100
+
+
+def test_custom_scale_needs_all_four_values(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[scale]\nkind = "custom"\nminimum = 1\nmaximum = 7\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="promoter_min"):
+        load_config(path)
+    path.write_text(
+        '[scale]\nkind = "custom"\nminimum = 1\nmaximum = 7\npromoter_min = 7\ndetractor_max = 4\n',
+        encoding="utf-8",
+    )
+    scale = load_config(path).scale.scale()
+    assert list(scale.codes([1, 4, 5, 6, 7])) == [-1, -1, 0, 0, 1]
