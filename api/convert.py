@@ -6,9 +6,10 @@ import math
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import Query
 
-from api.schemas import NPSOut, TopicOut
+from api.schemas import NPSOut, PolarSide, TopicOut
 from insight.reads.facts import Snapshot
 from insight.reads.views import Filters, ScoreGroup, SentimentLabel
 from insight.schemas import NPSStat, TopicImpact
@@ -36,8 +37,27 @@ def finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def topic_out(row: TopicImpact, snap: Snapshot) -> TopicOut:
+def polar_sides(table: pd.DataFrame) -> dict[tuple[int, str], PolarSide]:
+    """(topic id, polarity) -> its side as a driver, from ``ReadModel.polar_drivers``."""
+    if table.empty:
+        return {}
+    return {
+        (int(r.topic_id), str(r.polarity)): PolarSide(
+            comments=int(r.comments),
+            effect=float(r.effect),
+            ci=(float(r.ci_low), float(r.ci_high)),
+            q=finite(r.q),
+            impact=float(r.impact),
+        )
+        for r in table.itertuples()
+    }
+
+
+def topic_out(
+    row: TopicImpact, snap: Snapshot, sides: dict[tuple[int, str], PolarSide] | None = None
+) -> TopicOut:
     topic = snap.topic(row.topic_id)
+    sides = sides or {}
     return TopicOut(
         topic_id=row.topic_id,
         label=row.label,
@@ -52,6 +72,8 @@ def topic_out(row: TopicImpact, snap: Snapshot) -> TopicOut:
         low_volume=row.low_volume,
         negative_share=finite(row.negative_share),
         value=finite(row.value),
+        complaints=sides.get((row.topic_id, "complaint")),
+        praise=sides.get((row.topic_id, "praise")),
     )
 
 

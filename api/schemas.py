@@ -79,6 +79,16 @@ class NPSOut(BaseModel):
     ci_high: float
 
 
+class PolarSide(BaseModel):
+    """One side of a topic (its complaints or its praise) as a driver of advocacy."""
+
+    comments: int
+    effect: float = Field(description="NPS points, how much the comment says held fixed.")
+    ci: tuple[float, float]
+    q: float | None
+    impact: float = Field(description="Share of comments with this side × effect.")
+
+
 class TopicOut(BaseModel):
     topic_id: int
     label: str
@@ -93,11 +103,14 @@ class TopicOut(BaseModel):
     low_volume: bool
     negative_share: float | None
     value: float | None
+    complaints: PolarSide | None = None
+    praise: PolarSide | None = None
 
 
 class TopicsResponse(BaseModel):
     model_id: str
     comments: int
+    coverage: float = Field(description="Share of comments with at least one topic.")
     overall: NPSOut | None
     topics: list[TopicOut]
 
@@ -155,6 +168,18 @@ class ChangeRow(BaseModel):
     status: str
 
 
+class ChangeLine(BaseModel):
+    """A row of the what-changed table; the lines' totals add up to ``delta``."""
+
+    kind: Literal["topic", "other", "no_topic", "baseline"]
+    topic_id: int | None
+    label: str
+    mix: float
+    rate: float
+    total: float
+    status: str | None
+
+
 class ChangesResponse(BaseModel):
     before: str
     after: str
@@ -164,6 +189,11 @@ class ChangesResponse(BaseModel):
     delta_ci: tuple[float, float]
     p: float
     baseline: float
+    baseline_explained: str
+    lines: list[ChangeLine] = Field(
+        description="Significant topics, other topics, comments with no topic, baseline: "
+        "they add up to delta."
+    )
     topics: list[ChangeRow]
 
 
@@ -177,14 +207,31 @@ class DriverRow(BaseModel):
     importance: float | None
 
 
+class PolarDriverRow(BaseModel):
+    topic_id: int
+    label: str
+    polarity: Literal["complaint", "praise", "neutral"]
+    comments: int
+    effect: float
+    ci_low: float
+    ci_high: float
+    q: float | None
+    impact: float
+
+
 class DriversResponse(BaseModel):
     model_id: str
-    drivers: list[DriverRow]
+    drivers: list[DriverRow] = Field(description="Plain mention drivers (any polarity).")
+    by_polarity: list[PolarDriverRow] = Field(
+        description="Complaints and praise of each topic as separate drivers, with how much "
+        "a comment says (topics mentioned) held fixed."
+    )
 
 
 class SummaryResponse(BaseModel):
     model_id: str
     comments: int
+    coverage: float = Field(description="Share of comments with at least one topic.")
     scored: int
     overall: NPSOut | None
     topics: int

@@ -349,6 +349,23 @@ def test_changes_split_the_nps_shift_exactly(
     body = client.get(f"/v1/changes?{query}", headers=keys["executive"]).json()
     parts = sum(t["mix"] + t["rate"] for t in body["topics"]) + body["baseline"]
     assert parts == pytest.approx(body["delta"], abs=1e-6)
+    # the table a reader sees adds up too, and lists every significant topic by name
+    lines = body["lines"]
+    assert abs(sum(line["total"] for line in lines) - body["delta"]) < 1e-9
+    assert [line["kind"] for line in lines][-3:] == ["other", "no_topic", "baseline"]
+    significant = {
+        t["topic_id"]
+        for t in body["topics"]
+        if t["topic_id"] >= 0
+        and (
+            (t["q_nps_change"] or 1) <= 0.05
+            or (t["q_share_change"] or 1) <= 0.05
+            or t["status"] in ("new", "emerging", "fading")
+        )
+    }
+    listed = {line["topic_id"] for line in lines if line["kind"] == "topic"}
+    assert significant and listed == significant
+    assert "Baseline shift" in body["baseline_explained"]
     assert body["delta"] == pytest.approx(body["nps_after"] - body["nps_before"])
     assert body["delta_ci"][0] <= body["delta"] <= body["delta_ci"][1]
     overlap = "before_end=2026-10-15&after_start=2026-10-01"
@@ -358,11 +375,31 @@ def test_changes_split_the_nps_shift_exactly(
 
 
 def test_drivers_and_summary(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
-    drivers = client.get("/v1/drivers", headers=keys["executive"]).json()["drivers"]
+    answer = client.get("/v1/drivers", headers=keys["executive"]).json()
+    drivers = answer["drivers"]
     assert drivers and all(d["ci_low"] <= d["effect"] <= d["ci_high"] for d in drivers)
+    sides = answer["by_polarity"]
+    assert {"complaint", "praise"} <= {d["polarity"] for d in sides}
+    assert all(d["ci_low"] <= d["effect"] <= d["ci_high"] for d in sides)
+    # the demo's complaints mostly drag and its praise lifts, once length is held fixed (where
+    # a complaint side lifts, the sentiment model misread praise: "quick resolution" as negative)
+    firm = [d for d in sides if d["q"] is not None and d["q"] < 0.05 and d["comments"] >= 20]
+    complaints = [d["effect"] < 0 for d in firm if d["polarity"] == "complaint"]
+    praise = [d["effect"] > 0 for d in firm if d["polarity"] == "praise"]
+    assert complaints and praise
+    assert sum(complaints) / len(complaints) >= 0.6 and sum(praise) / len(praise) >= 0.8
+    topics = client.get("/v1/topics", headers=keys["executive"]).json()["topics"]
+    assert any(t["complaints"] is not None and t["praise"] is not None for t in topics)
     summary = client.get("/v1/summary", headers=keys["executive"]).json()
     assert summary["biggest_drags"] and all(t["impact"] < 0 for t in summary["biggest_drags"])
     assert summary["scored"] <= summary["comments"]
+    # comments with no topic are coverage, never a ranked topic
+    assert 0.5 < summary["coverage"] <= 1.0
+    topics = client.get("/v1/topics", headers=keys["executive"]).json()
+    assert topics["coverage"] == summary["coverage"]
+    assert all(t["topic_id"] >= 0 for t in topics["topics"])
+    ranked = summary["biggest_drags"] + summary["biggest_boosts"]
+    assert all(t["topic_id"] >= 0 for t in ranked)
 
 
 def test_openapi_documents_every_route(client: TestClient) -> None:

@@ -6,16 +6,19 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, TypeVar
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
-from api.convert import at_midnight, filters, finite, nps_out, topic_out
+from api.convert import at_midnight, filters, finite, nps_out, polar_sides, topic_out
 from api.errors import NotFound
 from api.schemas import (
+    ChangeLine,
     ChangeRow,
     ChangesResponse,
     DriverRow,
     DriversResponse,
+    PolarDriverRow,
     SubtopicOut,
     SubtopicsResponse,
     SummaryResponse,
@@ -29,7 +32,7 @@ from api.state import AppState
 from insight.errors import InsightError
 from insight.models.topic_model import OUTLIER
 from insight.reads import views
-from insight.reads.advocacy import PeriodReport
+from insight.reads.advocacy import BASELINE_EXPLAINED, PeriodReport
 from insight.reads.facts import ReadModel, Snapshot
 from insight.reads.views import Filters
 from insight.schemas import UNASSIGNED_LABEL
@@ -46,7 +49,8 @@ def _topics(
 ) -> list[TopicOut]:
     min_volume = state.config.report.min_topic_volume_for_nps
     rows = reads.topic_rows(store, snap, chosen, min_volume, state.config.value.economics())
-    return [topic_out(r, snap) for r in rows]
+    sides = polar_sides(reads.polar_drivers(store, snap, chosen))
+    return [topic_out(r, snap, sides) for r in rows]
 
 
 async def _read(state: AppState, answer: Callable[[ReadModel, Store, Snapshot], T]) -> T:
@@ -75,6 +79,7 @@ async def summary(state: State, _: SummaryReader, chosen: FilterParams) -> Summa
         return SummaryResponse(
             model_id=snap.model_id,
             comments=comments,
+            coverage=reads.coverage(store, snap, chosen),
             scored=overall.n if overall else 0,
             overall=nps_out(overall),
             topics=len(snap.topics),
@@ -94,6 +99,7 @@ async def topics(state: State, _: SummaryReader, chosen: FilterParams) -> Topics
         return TopicsResponse(
             model_id=snap.model_id,
             comments=comments,
+            coverage=reads.coverage(store, snap, chosen),
             overall=nps_out(overall),
             topics=_topics(state, reads, store, snap, chosen),
         )
@@ -235,6 +241,19 @@ async def changes(
         delta_ci=(s["delta_low"], s["delta_high"]),
         p=s["p"],
         baseline=s["baseline"],
+        baseline_explained=BASELINE_EXPLAINED,
+        lines=[
+            ChangeLine(
+                kind=r.kind,
+                topic_id=None if pd.isna(r.topic_id) else int(r.topic_id),
+                label=str(r.label),
+                mix=float(r.mix),
+                rate=float(r.rate),
+                total=float(r.total),
+                status=None if r.status is None or pd.isna(r.status) else str(r.status),
+            )
+            for r in report.rows.itertuples()
+        ],
         topics=[
             ChangeRow(
                 topic_id=int(r.topic_id),
@@ -258,8 +277,13 @@ async def changes(
 @router.get("/drivers", response_model=DriversResponse)
 async def drivers(state: State, _: SummaryReader, chosen: FilterParams) -> DriversResponse:
     """Key drivers: each topic's effect on a comment's NPS contribution (OLS, HC3 95% CI, BH q)."""
-    snap, table = await _read(
-        state, lambda reads, store, snap: (snap, reads.drivers(store, snap, chosen))
+    snap, table, polar = await _read(
+        state,
+        lambda reads, store, snap: (
+            snap,
+            reads.drivers(store, snap, chosen),
+            reads.polar_drivers(store, snap, chosen),
+        ),
     )
     return DriversResponse(
         model_id=snap.model_id,
@@ -274,5 +298,19 @@ async def drivers(state: State, _: SummaryReader, chosen: FilterParams) -> Drive
                 importance=finite(r.importance),
             )
             for r in table.itertuples()
+        ],
+        by_polarity=[
+            PolarDriverRow(
+                topic_id=int(r.topic_id),
+                label=str(r.label),
+                polarity=r.polarity,
+                comments=int(r.comments),
+                effect=float(r.effect),
+                ci_low=float(r.ci_low),
+                ci_high=float(r.ci_high),
+                q=finite(r.q),
+                impact=float(r.impact),
+            )
+            for r in polar.itertuples()
         ],
     )

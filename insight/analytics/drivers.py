@@ -90,16 +90,22 @@ def key_drivers(
     codes: np.ndarray,
     max_shapley: int = 12,
     weights: np.ndarray | None = None,
+    controls: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Driver table for a comments × topics 0/1 ``matrix`` and −1/0/+1 ``codes`` (NaN dropped).
 
     ``weights``: how many identical comments each row stands for (a compressed panel); the
     results equal those on the expanded rows, HC3 included (identical rows share leverage and
-    residual). Columns: topic_id, effect (NPS points), se, ci_low, ci_high, p, q, importance,
-    share_of_r2.
+    residual). ``controls``: covariates held fixed but not reported (e.g. how many topics a
+    comment mentions). Columns: topic_id, effect (NPS points), se, ci_low, ci_high, p, q,
+    importance, share_of_r2.
     """
     keep = ~np.isnan(codes)
-    x = matrix.to_numpy(dtype=np.float64)[keep]
+    k_topics = matrix.shape[1]
+    x = matrix.to_numpy(dtype=np.float64)
+    if controls is not None:
+        x = np.column_stack([x, np.asarray(controls, dtype=np.float64).reshape(len(codes), -1)])
+    x = x[keep]
     y = 100.0 * codes[keep]
     w = (np.ones(len(codes)) if weights is None else np.asarray(weights, np.float64))[keep]
     n, k = int(w.sum()), x.shape[1]
@@ -119,14 +125,14 @@ def key_drivers(
     exact = leverage > 1 - 1e-8
     scale = np.where(exact, 0.0, w * resid**2 / np.where(exact, 1.0, 1 - leverage) ** 2)
     cov = pinv @ (design.T * scale) @ design @ pinv
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))[1:]
-    effect = beta[1:]
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))[1 : k_topics + 1]
+    effect = beta[1 : k_topics + 1]
     dof = n - k - 1
     tcrit = stats.t.ppf(0.975, dof)
     with np.errstate(divide="ignore", invalid="ignore"):
         tvals = np.where(se > 0, effect / se, 0.0)
     p = 2 * stats.t.sf(np.abs(tvals), dof)
-    importance = shapley_r2(x, y, w) if k <= max_shapley else relative_weights(x, y, w)
+    importance = (shapley_r2(x, y, w) if k <= max_shapley else relative_weights(x, y, w))[:k_topics]
     mean_y = float(w @ y) / n
     r2 = 1 - float(w @ resid**2) / float(w @ (y - mean_y) ** 2 or 1.0)
     return pd.DataFrame(
@@ -139,6 +145,6 @@ def key_drivers(
             "p": p,
             "q": benjamini_hochberg(p),
             "importance": importance,
-            "share_of_r2": importance / r2 if r2 > 0 else np.zeros(k),
+            "share_of_r2": importance / r2 if r2 > 0 else np.zeros(k_topics),
         }
     ).sort_values("effect", ignore_index=True)

@@ -20,7 +20,7 @@ from insight.analytics.slices import nps_table
 from insight.config import Config, DigestConfig, Scope
 from insight.privacy.pseudonym import hidden
 from insight.reads import views
-from insight.reads.advocacy import compare_periods
+from insight.reads.advocacy import BASELINE_EXPLAINED, compare_periods
 from insight.reads.views import Filters, View
 from insight.reports.charts import bar_chart_png
 from insight.reports.rendering import render
@@ -123,9 +123,14 @@ def build_digest(
 def _executive(config: Config, context: dict[str, Any], current: View, change: Any) -> bytes | None:
     movers: list[dict[str, Any]] = []
     emerging: list[str] = []
+    rest: list[dict[str, Any]] = []
     if change is not None:
-        table = change.topics
-        for row in table.head(MAX_TOPICS).itertuples():
+        # the what-changed lines: significant topics (with quotes), then the rest, so the lines
+        # add up to the change; beyond MAX_TOPICS topics the smaller ones join "other topics"
+        lines = change.rows
+        topics = lines[lines["kind"] == "topic"]
+        shown, folded = topics.head(MAX_TOPICS), topics.iloc[MAX_TOPICS:]
+        for row in shown.itertuples():
             movers.append(
                 {
                     "label": row.label,
@@ -135,7 +140,17 @@ def _executive(config: Config, context: dict[str, Any], current: View, change: A
                     "quotes": _quotes(current, int(row.topic_id)),
                 }
             )
-        emerging = [str(r.label) for r in table.itertuples() if r.status == "emerging"]
+        for row in lines[lines["kind"] != "topic"].itertuples():
+            extra = folded if row.kind == "other" else folded.iloc[0:0]
+            rest.append(
+                {
+                    "label": row.label if extra.empty else f"Other topics: {len(extra)} more",
+                    "total": row.total + float(extra["total"].sum()),
+                    "mix": row.mix + float(extra["mix"].sum()),
+                    "rate": row.rate + float(extra["rate"].sum()),
+                }
+            )
+        emerging = [str(r.label) for r in change.topics.itertuples() if r.status == "emerging"]
     impacts = views.topic_overview(
         current, config.report.min_topic_volume_for_nps, config.value.economics()
     )
@@ -143,12 +158,18 @@ def _executive(config: Config, context: dict[str, Any], current: View, change: A
         (r for r in impacts if r.value is not None and r.topic_id >= 0),
         key=lambda r: -abs(r.value or 0.0),
     )[:3]
-    context |= {"movers": movers, "emerging": emerging, "at_stake": at_stake}
-    if not movers:
+    context |= {
+        "movers": movers,
+        "rest": rest,
+        "baseline_explained": BASELINE_EXPLAINED,
+        "emerging": emerging,
+        "at_stake": at_stake,
+    }
+    if not movers and not rest:
         return None
     return bar_chart_png(
-        [m["label"] for m in movers],
-        [m["total"] for m in movers],
+        [m["label"] for m in movers + rest],
+        [m["total"] for m in movers + rest],
         "Contribution to the NPS change (points)",
     )
 

@@ -6,7 +6,7 @@ the records the report renders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from insight.analytics.emerging import volume_shifts
 from insight.analytics.impact import panel_topic_table
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
+from insight.analytics.polarity import polar_drivers
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
@@ -68,7 +69,9 @@ def panel_impacts(
     economics: AdvocacyValue | None = None,
     negative: dict[int, float] | None = None,
 ) -> list[TopicImpact]:
-    """One record per topic (plus outliers), ranked by comment volume; money at stake if asked."""
+    """One record per topic, ranked by comment volume; money at stake if asked. Comments with no
+    topic are coverage (``Panel.coverage``), not a topic: they get no impact row."""
+    panel = panel.without(OUTLIER)
     table = panel_topic_table(panel.matrix, panel.codes, panel.weights, min_n=min_volume)
     labels = _labels(topics)
     negative = negative or {}
@@ -133,6 +136,17 @@ def panel_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
     return table
 
 
+def panel_polar_drivers(panel: Panel, length: np.ndarray, topics: list[Topic]) -> pd.DataFrame:
+    """Praise and complaint drivers per topic (length controlled), labelled; empty when there are
+    too few scored comments for the model."""
+    try:
+        table = polar_drivers(panel.matrix, panel.codes, panel.weights, length)
+    except ValueError:
+        return pd.DataFrame()
+    table.insert(1, "label", table["topic_id"].map(_labels(topics)))
+    return table
+
+
 def drivers(
     comments: pd.DataFrame,
     assignments: pd.DataFrame,
@@ -142,12 +156,59 @@ def drivers(
     return panel_drivers(Panel.from_frames(comments, assignments, scale=scale), topics)
 
 
+#: Column of the change decomposition for comments that mention no topic (only outliers).
+NO_TOPIC = -2
+NO_TOPIC_LABEL = "Comments with no topic"
+OTHER_LABEL = "Other topics (no significant change)"
+BASELINE_LABEL = "Baseline shift"
+#: One sentence for every surface that shows the baseline row.
+BASELINE_EXPLAINED = (
+    "Baseline shift: the change in the score of a comment before any topic's effect is "
+    "counted, a change common to every comment that no topic accounts for."
+)
+
+
 @dataclass(frozen=True)
 class PeriodReport:
     before: str
     after: str
     summary: dict[str, float]
-    topics: pd.DataFrame  # decomposition + volume status, labelled
+    topics: pd.DataFrame  # decomposition + volume status, labelled, every topic
+    rows: pd.DataFrame  # what a reader sees: significant topics, other, no topic, baseline
+
+
+def change_rows(topics: pd.DataFrame, baseline: float, alpha: float = 0.05) -> pd.DataFrame:
+    """The what-changed table: every topic whose NPS or share changed significantly (either
+    direction, new, emerging, fading or vanished), then one row for all other topics, one for
+    comments with no topic, and the baseline; the ``total`` column sums to ΔNPS exactly."""
+    named = topics[topics["topic_id"] != NO_TOPIC]
+    significant = (
+        (named["q_nps_change"].fillna(1.0) <= alpha)
+        | (named["q_share_change"].fillna(1.0) <= alpha)
+        | named["status"].isin(["new", "emerging", "fading"])
+    )
+    shown = named[significant].sort_values("total", key=np.abs, ascending=False)
+    rest = named[~significant]
+    lines = [
+        {"kind": "topic", "topic_id": int(r.topic_id), "label": str(r.label), "mix": r.mix,
+         "rate": r.rate, "total": r.total, "status": str(r.status)}
+        for r in shown.itertuples()
+    ]  # fmt: skip
+    lines.append(
+        {"kind": "other", "topic_id": None, "label": f"{OTHER_LABEL}: {len(rest)}",
+         "mix": float(rest["mix"].sum()), "rate": float(rest["rate"].sum()),
+         "total": float(rest["total"].sum()), "status": None}
+    )  # fmt: skip
+    for r in topics[topics["topic_id"] == NO_TOPIC].itertuples():
+        lines.append(
+            {"kind": "no_topic", "topic_id": None, "label": NO_TOPIC_LABEL, "mix": r.mix,
+             "rate": r.rate, "total": r.total, "status": str(r.status)}
+        )  # fmt: skip
+    lines.append(
+        {"kind": "baseline", "topic_id": None, "label": BASELINE_LABEL, "mix": 0.0,
+         "rate": baseline, "total": baseline, "status": None}
+    )  # fmt: skip
+    return pd.DataFrame(lines)
 
 
 Window = tuple[datetime | None, datetime | None]
@@ -164,6 +225,10 @@ def panel_change(panel: Panel, topics: list[Topic], names: tuple[str, str]) -> P
     """ΔNPS between period 0 and period 1 of ``panel``, split into topic mix and rate, plus
     volume shifts; None when either period has no scored comment."""
     known = panel.without(OUTLIER)
+    # comments with no topic get their own column, so their share is not part of the baseline
+    matrix = known.matrix.copy()
+    matrix[NO_TOPIC] = (known.matrix.sum(axis=1) == 0).astype(np.int8)
+    known = replace(known, matrix=matrix)
     try:
         summary, table = period_change(
             known.matrix, known.codes, known.period, 0, 1, weights=known.weights
@@ -183,8 +248,8 @@ def panel_change(panel: Panel, topics: list[Topic], names: tuple[str, str]) -> P
         sizes[1],
     )
     table = table.merge(shifts[["topic_id", "status", "q_emerging", "q_fading"]], on="topic_id")
-    table.insert(1, "label", table["topic_id"].map(_labels(topics)))
-    return PeriodReport(names[0], names[1], summary, table)
+    table.insert(1, "label", table["topic_id"].map(_labels(topics) | {NO_TOPIC: NO_TOPIC_LABEL}))
+    return PeriodReport(names[0], names[1], summary, table, change_rows(table, summary["baseline"]))
 
 
 def _in_window(stamps: pd.Series, window: Window) -> np.ndarray:

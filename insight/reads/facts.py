@@ -22,12 +22,14 @@ import pandas as pd
 from insight.analytics.nps import nps_from_codes, nps_from_counts
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
+from insight.models.topic_model import OUTLIER
 from insight.reads.advocacy import (
     PeriodReport,
     Window,
     panel_change,
     panel_drivers,
     panel_impacts,
+    panel_polar_drivers,
     pinned_first,
     window_names,
 )
@@ -182,6 +184,10 @@ class ReadModel:
         panel = self.panel(store, snap, filters, None)
         return panel.comments, nps_from_codes(panel.codes, weights=panel.weights)
 
+    def coverage(self, store: Store, snap: Snapshot, filters: Filters) -> float:
+        """Share of comments (under the filters) that mention at least one topic."""
+        return self.panel(store, snap, filters, None).coverage(OUTLIER)
+
     def by_column(
         self, store: Store, snap: Snapshot, filters: Filters, column: str
     ) -> list[tuple[str, NPSStat]]:
@@ -243,6 +249,18 @@ class ReadModel:
             snap.watermark,
             lambda: panel_drivers(panel, snap.topics),
         )
+
+    def polar_drivers(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
+        """Per topic and polarity (complaint, praise, neutral): effect on a comment's NPS
+        contribution with how much the comment says held fixed, CI, q and impact."""
+        where = fact_filter(filters, snap.scale)
+
+        def compute() -> pd.DataFrame:
+            rows = store.polar_panel_rows(snap.key, where)
+            panel, length = Panel.polar_from_rows(rows, OUTLIER, snap.scale)
+            return panel_polar_drivers(panel, length, snap.topics)
+
+        return self._cached(("polar", snap.key, where), snap.watermark, compute)
 
     def change(
         self, store: Store, snap: Snapshot, filters: Filters, before: Window, after: Window

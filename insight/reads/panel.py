@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from insight.analytics.impact import membership
+from insight.analytics.polarity import POLARITIES, length_control
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 
 
@@ -28,6 +29,13 @@ class Panel:
     @property
     def scored(self) -> int:
         return int(self.weights[~np.isnan(self.codes)].sum())
+
+    def coverage(self, outlier: int) -> float:
+        """Share of comments with at least one topic other than ``outlier`` (0 when empty)."""
+        known = self.without(outlier).matrix.to_numpy()
+        total = self.weights.sum()
+        covered = self.weights[known.sum(axis=1) > 0].sum() if known.size else 0
+        return float(covered / total) if total else 0.0
 
     def without(self, topic_id: int) -> Panel:
         """The same comments without one topic column (e.g. outliers for drivers)."""
@@ -60,6 +68,33 @@ class Panel:
             rows["n"].to_numpy(dtype=np.int64),
             rows["period"].to_numpy(dtype=np.int64),
         )
+
+    @classmethod
+    def polar_from_rows(
+        cls, rows: pd.DataFrame, outlier: int, scale: AdvocacyScale = NPS_SCALE
+    ) -> tuple[Panel, np.ndarray]:
+        """(panel over (topic, polarity) columns, the length control per row) from SQL rows
+        with ``complaint``, ``praise``, ``neutral`` lists, ``words``, ``score`` and ``n``."""
+        keys_per_row = [
+            sorted(
+                {(int(t), side) for side in POLARITIES for t in getattr(r, side) if t != outlier}
+            )
+            for r in rows.itertuples()
+        ]
+        columns = sorted({k for keys in keys_per_row for k in keys})
+        position = {k: j for j, k in enumerate(columns)}
+        x = np.zeros((len(rows), len(columns)), dtype=np.int8)
+        for i, keys in enumerate(keys_per_row):
+            x[i, [position[k] for k in keys]] = 1
+        length = length_control(rows["words"].to_numpy(dtype=np.float64))
+        scores = [None if pd.isna(s) else int(s) for s in rows["score"]]
+        panel = cls(
+            pd.DataFrame(x, columns=pd.Index(columns, tupleize_cols=False)),
+            scale.codes(scores),
+            rows["n"].to_numpy(dtype=np.int64),
+            np.zeros(len(rows), dtype=np.int64),
+        )
+        return panel, length
 
     @classmethod
     def from_frames(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from insight.analytics.value import AdvocacyValue
-from insight.reads.advocacy import PeriodReport
+from insight.models.topic_model import OUTLIER
+from insight.reads.advocacy import BASELINE_EXPLAINED, PeriodReport
 from insight.reads.facts import ReadModel, Snapshot
 from insight.reads.views import Filters
 from insight.reports.rendering import render
@@ -34,6 +36,9 @@ class ReportData:
     drivers: pd.DataFrame
     change: PeriodReport | None
     currency: str
+    coverage: float = 1.0  # share of comments with a topic
+    sides: list[dict[str, Any]] = field(default_factory=list)  # complaints vs praise per topic
+    baseline_explained: str = BASELINE_EXPLAINED
 
     @property
     def by_impact(self) -> list[TopicImpact]:
@@ -93,8 +98,32 @@ def build_report(
         topics={t.topic_id: t for t in snap.topics},
         min_volume=min_volume,
         drivers=reads.drivers(store, snap, everything),
+        sides=side_by_side(reads.polar_drivers(store, snap, everything), min_volume),
         change=change,
+        coverage=panel.coverage(OUTLIER),
     )
+
+
+def side_by_side(polar: pd.DataFrame, min_volume: int) -> list[dict[str, Any]]:
+    """Per topic, its complaints and its praise as drivers ("Showers: complaints −3.1, praise
+    +0.8"), for topics with at least ``min_volume`` comments on either side; the largest drag
+    first."""
+    if polar.empty:
+        return []
+    out = []
+    for topic_id, group in polar.groupby("topic_id"):
+        side = {r.polarity: r for r in group.itertuples()}
+        if max(r.comments for r in side.values()) < min_volume:
+            continue
+        out.append(
+            {
+                "topic_id": int(topic_id),
+                "label": str(group["label"].iloc[0]),
+                "complaint": side.get("complaint"),
+                "praise": side.get("praise"),
+            }
+        )
+    return sorted(out, key=lambda r: r["complaint"].impact if r["complaint"] is not None else 0.0)
 
 
 def render_report(data: ReportData) -> dict[str, str]:
