@@ -83,7 +83,7 @@ class PolarSide(BaseModel):
     """One side of a topic (its complaints or its praise) as a driver of advocacy."""
 
     comments: int
-    effect: float = Field(description="NPS points, how much the comment says held fixed.")
+    effect: float = Field(description="NPS points, everything else the comment raises held fixed.")
     ci: tuple[float, float]
     q: float | None
     impact: float = Field(description="Share of comments with this side × effect.")
@@ -223,8 +223,8 @@ class DriversResponse(BaseModel):
     model_id: str
     drivers: list[DriverRow] = Field(description="Plain mention drivers (any polarity).")
     by_polarity: list[PolarDriverRow] = Field(
-        description="Complaints and praise of each topic as separate drivers, with how much "
-        "a comment says (topics mentioned) held fixed."
+        description="Complaints and praise of each topic as separate drivers, each net of "
+        "every other side a comment raises."
     )
 
 

@@ -117,12 +117,11 @@ class ScaleConfig(_Strict):
     kind: Literal["nps", "rating10", "csat5", "stars5", "custom"] = Field(
         default="nps",
         description="nps 0–10 (9–10 promoter, 0–6 detractor); rating10 1–10 (same cuts); "
-        "csat5 / stars5 1–5 (5 promoter, 1–3 detractor); custom: the four values below.",
+        "csat5 / stars5 1–5 (5 promoter, 1–3 detractor); custom: see `custom`.",
     )
-    minimum: int | None = None
-    maximum: int | None = None
-    promoter_min: int | None = None
-    detractor_max: int | None = None
+    custom: tuple[int, int, int, int] | None = Field(
+        default=None, description="kind = custom: [minimum, maximum, promoter_min, detractor_max]"
+    )
     confirmed: bool = Field(
         default=False,
         description="Ingest even when the scores look like another scale (all within 1–5 "
@@ -132,13 +131,10 @@ class ScaleConfig(_Strict):
     def scale(self) -> AdvocacyScale:
         if self.kind != "custom":
             return SCALES[self.kind]
-        values = (self.minimum, self.maximum, self.promoter_min, self.detractor_max)
-        if any(v is None for v in values):
-            raise ValueError(
-                "[scale] kind = custom needs minimum, maximum, promoter_min and detractor_max"
-            )
-        low, high, promoter, detractor = (int(v) for v in values if v is not None)
-        return AdvocacyScale("custom", low, high, promoter, detractor)
+        if self.custom is None:
+            raise ValueError("[scale] kind = custom needs custom = [min, max, promoter_min, "
+                             "detractor_max]")  # fmt: skip
+        return AdvocacyScale("custom", *self.custom)
 
     @model_validator(mode="after")
     def _valid(self) -> ScaleConfig:
@@ -405,21 +401,11 @@ class Config(_Strict):
         """Ingest accepts the scale's range unless ``[ingest]`` sets its own bounds."""
         if not isinstance(data, dict):
             return data
-        raw_scale = data.get("scale") or {}
-        scale_config = (
-            raw_scale
-            if isinstance(raw_scale, ScaleConfig)
-            else ScaleConfig.model_validate(raw_scale)
-        )
-        scale = scale_config.scale()
-        raw_ingest = data.get("ingest") or {}
-        ingest = dict(
-            raw_ingest.model_dump() if isinstance(raw_ingest, IngestConfig) else raw_ingest
-        )
-        if ingest.get("score_min") is None:
-            ingest["score_min"] = scale.minimum
-        if ingest.get("score_max") is None:
-            ingest["score_max"] = scale.maximum
+        scale = ScaleConfig.model_validate(data.get("scale") or {}).scale()
+        raw = data.get("ingest") or {}
+        ingest = dict(raw.model_dump() if isinstance(raw, IngestConfig) else raw)
+        for bound, value in (("score_min", scale.minimum), ("score_max", scale.maximum)):
+            ingest[bound] = value if ingest.get(bound) is None else ingest[bound]
         return {**data, "ingest": ingest}
 
     @model_validator(mode="after")

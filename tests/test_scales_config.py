@@ -68,12 +68,12 @@ def test_confirmed_keeps_the_nps_reading(tmp_path: Path) -> None:
 
 def test_custom_scale_needs_all_four_values(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[scale]\nkind = "custom"\nminimum = 1\nmaximum = 7\n', encoding="utf-8")
+    path.write_text('[scale]\nkind = "custom"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="promoter_min"):
         load_config(path)
-    path.write_text(
-        '[scale]\nkind = "custom"\nminimum = 1\nmaximum = 7\npromoter_min = 7\ndetractor_max = 4\n',
-        encoding="utf-8",
-    )
+    path.write_text('[scale]\nkind = "custom"\ncustom = [1, 7, 4, 6]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="detractor_max < promoter_min"):
+        load_config(path)
+    path.write_text('[scale]\nkind = "custom"\ncustom = [1, 7, 7, 4]\n', encoding="utf-8")
     scale = load_config(path).scale.scale()
     assert list(scale.codes([1, 4, 5, 6, 7])) == [-1, -1, 0, 0, 1]

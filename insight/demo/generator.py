@@ -9,6 +9,11 @@ that later analytics can be checked against it. Planted between periods A and B:
 * ``wait_time`` keeps its share but scores drop sharply in B (a rate effect);
 * the other topics keep their relative shares and score effects (controls).
 
+One subject, checkout, is praised (``easy_checkout``, +1.1) and complained about
+(``checkout_broken``, −2.4) with opposite planted effects, and happy customers (9–10) add a
+sentence of plain goodwill half the time, so comment length grows with the score: the praise
+and complaint drivers must recover both signs with length held fixed.
+
 A few deliberately bad rows (scores out of range, empty text, a repeated id, Latin-1 bytes) are
 included so the demo shows the rejects table; they are listed in the ground truth too.
 """
@@ -40,6 +45,7 @@ BASE_WEIGHTS = {
     "price_high": 0.08,
     "product_quality": 0.13,
     "easy_checkout": 0.12,
+    "checkout_broken": 0.06,
     "issue_resolved": 0.11,
 }
 PERIOD_B_WEIGHTS = {**BASE_WEIGHTS, "delivery_delay": 0.16, "app_crash": 0.10}
@@ -176,6 +182,8 @@ def generate(n_comments: int = 6000, seed: int = 2026) -> list[DemoComment]:
             topics = _pick_topics(BASE_WEIGHTS if period == "A" else PERIOD_B_WEIGHTS, rng)
             text = _compose(topics, channel, rng)
             score = _score(topics, period, rng)
+            if score >= 9 and rng.random() < 0.5:  # happy customers write more
+                text += rng.choice(ph.GOODWILL)
         pii = rng.random() < 0.06
         if pii:
             text += _pii(rng)
@@ -340,6 +348,13 @@ def _summary(comments: list[DemoComment], n_comments: int, seed: int) -> dict[st
             "app_crash": "emerging: share 0 in A, weight 0.10 in B",
             "delivery_delay": "mix: weight 0.08 in A -> 0.16 in B, same score effect",
             "wait_time": "rate: same weight, score effect -1.3 in A -> -2.8 in B",
+        },
+        "planted_sides": {
+            "checkout": {
+                "praise": "easy_checkout, score effect +1.1",
+                "complaint": "checkout_broken, score effect -2.4",
+            },
+            "length": "scores of 9-10 add a goodwill sentence half the time",
         },
         "planted_rejects": [r[0] for r in BAD_SURVEY_ROWS]
         + ["duplicate response id (first survey row repeated)", "bad-latin1", "bad-json"],

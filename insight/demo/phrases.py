@@ -16,6 +16,7 @@ class PlantedTopic:
     touchpoint: str
     polarity: float
     templates: tuple[str, ...]
+    subject: str = ""  # what the topic is about when praise and complaints share a subject
 
 
 SLOTS: dict[str, tuple[str, ...]] = {
@@ -204,6 +205,22 @@ TOPICS: tuple[PlantedTopic, ...] = (
         ),
     ),
     PlantedTopic(
+        "checkout_broken",
+        "buying",
+        -2.4,
+        (
+            "the checkout kept failing at the payment step",
+            "checkout froze every time I tried to pay",
+            "could not complete the checkout on the website",
+            "the checkout page crashed twice before my order went through",
+            "checkout rejected my card three times for no reason",
+            "the website checkout is a nightmare",
+            "the checkout process is slow and confusing",
+            "I gave up at checkout, it just spins forever",
+        ),
+        subject="checkout",
+    ),
+    PlantedTopic(
         "easy_checkout",
         "buying",
         1.1,
@@ -218,6 +235,7 @@ TOPICS: tuple[PlantedTopic, ...] = (
             "paying with my saved card was seamless",
             "simple ordering process from start to finish",
         ),
+        subject="checkout",
     ),
     PlantedTopic(
         "issue_resolved",
@@ -251,6 +269,13 @@ OPENERS = (
     "So ",
     "First time ordering and ",
     "As a long time customer, ",
+)
+# Extra sentences of plain goodwill that happy customers add (so comment length grows with the
+# score, as it does in real reviews, without naming any subject).
+GOODWILL = (
+    " Honestly I will be telling all my friends and family about you, you deserve it.",
+    " I have been a customer for years and every single time it has been a pleasure.",
+    " You really made my week, thank you so much to everyone involved.",
 )
 CLOSERS_POSITIVE = (
     "",

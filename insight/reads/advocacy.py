@@ -136,11 +136,11 @@ def panel_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
     return table
 
 
-def panel_polar_drivers(panel: Panel, length: np.ndarray, topics: list[Topic]) -> pd.DataFrame:
-    """Praise and complaint drivers per topic (length controlled), labelled; empty when there are
-    too few scored comments for the model."""
+def panel_polar_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
+    """Praise and complaint drivers per topic, labelled; empty when there are too few scored
+    comments for the model."""
     try:
-        table = polar_drivers(panel.matrix, panel.codes, panel.weights, length)
+        table = polar_drivers(panel.matrix, panel.codes, panel.weights)
     except ValueError:
         return pd.DataFrame()
     table.insert(1, "label", table["topic_id"].map(_labels(topics)))

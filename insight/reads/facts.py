@@ -252,13 +252,13 @@ class ReadModel:
 
     def polar_drivers(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
         """Per topic and polarity (complaint, praise, neutral): effect on a comment's NPS
-        contribution with how much the comment says held fixed, CI, q and impact."""
+        contribution with every other side it raises held fixed, CI, q and impact."""
         where = fact_filter(filters, snap.scale)
 
         def compute() -> pd.DataFrame:
             rows = store.polar_panel_rows(snap.key, where)
-            panel, length = Panel.polar_from_rows(rows, OUTLIER, snap.scale)
-            return panel_polar_drivers(panel, length, snap.topics)
+            panel = Panel.polar_from_rows(rows, OUTLIER, snap.scale)
+            return panel_polar_drivers(panel, snap.topics)
 
         return self._cached(("polar", snap.key, where), snap.watermark, compute)
 

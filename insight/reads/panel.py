@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from insight.analytics.impact import membership
-from insight.analytics.polarity import POLARITIES, length_control
+from insight.analytics.polarity import POLARITIES
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 
 
@@ -72,9 +72,9 @@ class Panel:
     @classmethod
     def polar_from_rows(
         cls, rows: pd.DataFrame, outlier: int, scale: AdvocacyScale = NPS_SCALE
-    ) -> tuple[Panel, np.ndarray]:
-        """(panel over (topic, polarity) columns, the length control per row) from SQL rows
-        with ``complaint``, ``praise``, ``neutral`` lists, ``words``, ``score`` and ``n``."""
+    ) -> Panel:
+        """A panel over (topic, polarity) columns from SQL rows with ``complaint``, ``praise``
+        and ``neutral`` topic lists, ``score`` and ``n``."""
         keys_per_row = [
             sorted(
                 {(int(t), side) for side in POLARITIES for t in getattr(r, side) if t != outlier}
@@ -86,15 +86,13 @@ class Panel:
         x = np.zeros((len(rows), len(columns)), dtype=np.int8)
         for i, keys in enumerate(keys_per_row):
             x[i, [position[k] for k in keys]] = 1
-        length = length_control(rows["words"].to_numpy(dtype=np.float64))
         scores = [None if pd.isna(s) else int(s) for s in rows["score"]]
-        panel = cls(
+        return cls(
             pd.DataFrame(x, columns=pd.Index(columns, tupleize_cols=False)),
             scale.codes(scores),
             rows["n"].to_numpy(dtype=np.int64),
             np.zeros(len(rows), dtype=np.int64),
         )
-        return panel, length
 
     @classmethod
     def from_frames(

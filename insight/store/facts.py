@@ -164,21 +164,13 @@ class FactRepository(Repository):
         return rows.dropna(subset=["period"]).reset_index(drop=True)
 
     def polar_panel_rows(self, key: str, where: FactFilter) -> pd.DataFrame:
-        """Distinct (topics complained about, praised, mentioned neutrally, all topics, score,
-        words) rows with how many comments each stands for.
-
-        ``words`` is the comment's word count, rounded on a log scale (``exp(k/4)``) so rows
-        still compress."""
+        """Distinct (topics complained about, praised, mentioned neutrally, score) rows with
+        how many comments each stands for."""
         sql, params = where.where()
         return self.con.execute(
-            "SELECT coalesce(f.topics_negative, []) AS complaint, "
-            "coalesce(f.topics_positive, []) AS praise, "
-            "coalesce(f.topics_neutral, []) AS neutral, coalesce(f.topics, []) AS topics, "
-            "f.score AS score, "
-            "exp(round(4 * ln(1 + len(string_split(c.text, ' ')))) / 4) - 1 AS words, "
-            "count(*) AS n "
-            f"FROM (SELECT * FROM comment_facts WHERE key = ?{sql}) f "
-            "JOIN comments c ON c.id = f.comment_id GROUP BY ALL",
+            "SELECT coalesce(topics_negative, []) AS complaint, "
+            "coalesce(topics_positive, []) AS praise, coalesce(topics_neutral, []) AS neutral, "
+            f"score, count(*) AS n FROM comment_facts WHERE key = ?{sql} GROUP BY ALL",
             [key, *params],
         ).df()
 
