@@ -238,11 +238,37 @@ def test_smtp_down_then_up_is_retried_with_backoff(fitted_demo: Config, tmp_path
     assert len(inbox.messages) == 1
     text = _parts(inbox.messages[0][1])["text/plain"].decode()
     assert "ADVOCACY TRIGGERS" in text and "TOP AGENTS" in text and "CALL BACK" in text
-    callbacks = text.split("CALL BACK")[1]
+
+
+def test_digests_show_pseudonyms_never_respondent_ids(fitted_demo: Config, tmp_path: Path) -> None:
+    from insight.notifications.digest import build_digest
+    from insight.notifications.notify import respondent_pseudonyms
+
+    config, _ = _config(
+        fitted_demo,
+        tmp_path,
+        digests=[
+            {
+                "name": "m",
+                "audience": "manager",
+                "schedule": "monthly",
+                "recipient": {"to": ["m@example.com"]},
+            }
+        ],
+    )
     with Store(config.db_path) as store:
-        respondents = set(store.comments()["respondent_id"].dropna())
-    assert respondents and not any(r in callbacks for r in respondents)
-    assert re.search(r"resp-[0-9a-f]{12}", callbacks)  # pseudonyms, not the ids
+        view = Engine(config, store).view()
+        pseudonyms = respondent_pseudonyms(store)
+        again = respondent_pseudonyms(store)  # the key is kept: the same respondent, same name
+    respondents = set(view.comments["respondent_id"].dropna())
+    window = (datetime(2026, 10, 1), datetime(2026, 11, 20))
+    shown = build_digest(config, config.digests[0], view, *window, pseudonyms).text
+    callbacks = shown.split("CALL BACK")[1]
+    names = re.findall(r"resp-[0-9a-f]{12}", callbacks)
+    assert names and respondents and not any(r in shown for r in respondents)
+    assert {again(r) for r in respondents} >= set(names)
+    hidden = build_digest(config, config.digests[0], view, *window).text  # no key: no ids at all
+    assert "resp-" not in hidden and "no respondent id" in hidden.split("CALL BACK")[1]
 
 
 def test_gives_up_after_max_attempts_and_says_why(fitted_demo: Config, tmp_path: Path) -> None:

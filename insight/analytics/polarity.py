@@ -12,7 +12,7 @@ fixed": a review raising seven aspects carries seven indicators, and how much it
 model by construction. An extra length covariate L = ln(1 + words) is optional and off by
 default: length is partly *caused* by the score (happy customers add goodwill), and holding a
 consequence of the outcome fixed biases every effect; on the demo, whose 9–10 scorers add a
-goodwill sentence, checkout praise reads +19 NPS points with L and +37 without (planted +39).
+goodwill sentence, checkout praise reads +23 NPS points with L and +41 without (planted +38).
 Where verbosity is a cause (talkative customers score higher whatever they say) L removes the
 bias instead (``tests/test_polarity.py`` plants both). HC3 intervals and Benjamini–Hochberg
 q-values come from ``key_drivers``. Impact of a side = (share of comments with it) × its effect:

@@ -45,11 +45,12 @@ BASE_WEIGHTS = {
     "price_high": 0.08,
     "product_quality": 0.13,
     "easy_checkout": 0.12,
-    "checkout_broken": 0.06,
     "issue_resolved": 0.11,
 }
 PERIOD_B_WEIGHTS = {**BASE_WEIGHTS, "delivery_delay": 0.16, "app_crash": 0.10}
 PERIOD_B_POLARITY = {"wait_time": -2.8}
+#: Share of comments (without checkout praise) that also complain about the checkout.
+CHECKOUT_BROKEN_SHARE = 0.06
 BASE_SCORE = 7.6
 TEAMS = {
     "North": ("Sarah", "Tom", "Priya"),
@@ -166,6 +167,8 @@ def _score(topics: list[str], period: str, rng: random.Random) -> int:
 def generate(n_comments: int = 6000, seed: int = 2026) -> list[DemoComment]:
     """Generate ``n_comments`` comments deterministically from ``seed``."""
     rng = random.Random(seed)
+    # their own streams, so the planted shift's draws stay exactly as they were
+    goodwill, checkout = random.Random(seed + 1), random.Random(seed + 2)
     comments: list[DemoComment] = []
     for i in range(n_comments):
         period = "A" if i % 2 == 0 else "B"
@@ -181,9 +184,15 @@ def generate(n_comments: int = 6000, seed: int = 2026) -> list[DemoComment]:
         else:
             topics = _pick_topics(BASE_WEIGHTS if period == "A" else PERIOD_B_WEIGHTS, rng)
             text = _compose(topics, channel, rng)
+            if "easy_checkout" not in topics and checkout.random() < CHECKOUT_BROKEN_SHARE:
+                topics.append("checkout_broken")
+                clause = _fill(
+                    checkout.choice(ph.TOPIC_BY_KEY["checkout_broken"].templates), checkout
+                )
+                text = text.rstrip(" .!") + ". Also " + clause + "."
             score = _score(topics, period, rng)
-            if score >= 9 and rng.random() < 0.5:  # happy customers write more
-                text += rng.choice(ph.GOODWILL)
+            if score >= 9 and goodwill.random() < 0.5:  # happy customers write more
+                text += goodwill.choice(ph.GOODWILL)
         pii = rng.random() < 0.06
         if pii:
             text += _pii(rng)
@@ -322,7 +331,7 @@ def _summary(comments: list[DemoComment], n_comments: int, seed: int) -> dict[st
         rows = [c for c in comments if c.period == label]
         scored = [c for c in rows if c.score is not None]
         topics: dict[str, object] = {}
-        for key in BASE_WEIGHTS:
+        for key in [*BASE_WEIGHTS, "checkout_broken"]:
             with_topic = [c for c in rows if key in c.topics]
             scores = [c.score for c in with_topic if c.score is not None]
             stat = nps_stat(scores) if scores else None
