@@ -137,7 +137,7 @@ def key_drivers(
     importance = (shapley_r2(x, y, w) if k <= max_shapley else relative_weights(x, y, w))[:k_topics]
     mean_y = float(w @ y) / n
     r2 = 1 - float(w @ resid**2) / float(w @ (y - mean_y) ** 2 or 1.0)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "topic_id": list(matrix.columns),
             "effect": effect,
@@ -145,8 +145,22 @@ def key_drivers(
             "ci_low": effect - tcrit * se,
             "ci_high": effect + tcrit * se,
             "p": p,
-            "q": benjamini_hochberg(p),
             "importance": importance,
             "share_of_r2": importance / r2 if r2 > 0 else np.zeros(k_topics),
         }
-    ).sort_values("effect", ignore_index=True)
+    )
+    # a topic that always comes with another (in this slice) has no effect of its own: its
+    # coefficient is not estimable, and any number printed for it would be rounding noise
+    table = table[_estimable(design * root[:, None])[1 : k_topics + 1]]
+    table.insert(6, "q", benjamini_hochberg(table["p"].to_numpy()))
+    return table.sort_values("effect", ignore_index=True)
+
+
+def _estimable(design: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Per column: whether its coefficient is identified (orthogonal to the design's null space)."""
+    _, singular, vt = np.linalg.svd(design, full_matrices=False)
+    rank = int((singular > tol * singular[0]).sum())
+    null = vt[rank:]
+    if not len(null):
+        return np.ones(vt.shape[1], dtype=bool)
+    return np.asarray(np.linalg.norm(null, axis=0) < 1e-6)

@@ -25,6 +25,29 @@ CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 WORD = re.compile(r"\w+")
+# Nothing that a sentence boundary may fall inside or right after: redaction placeholders,
+# URLs, decimal numbers and prices, and the common abbreviations that end in a full stop.
+UNBREAKABLE = re.compile(
+    r"\[[A-Z][A-Z_]*\]|\b(?:https?://|www\.)\S+|\d+(?:[.,]\d+)+"
+    r"|\b(?:Mr|Mrs|Ms|Dr|St|No|Nr|approx|vs|etc|e\.g|i\.e|incl|min|mins|hrs|ref)\.",
+    re.IGNORECASE,
+)
+
+
+def keep_whole(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join sentence spans whose boundary falls inside (or right after) an unbreakable token,
+    so "…on the tarmac. [" / "NAME] at reception…" stays one sentence."""
+    if len(spans) < 2:
+        return spans
+    guarded = [m.span() for m in UNBREAKABLE.finditer(text)]
+    out = [spans[0]]
+    for start, end in spans[1:]:
+        boundary = out[-1][1]
+        if any(g0 < boundary <= g1 or g0 < start < g1 for g0, g1 in guarded):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -72,8 +95,9 @@ class Segmenter:
         if self.mode == "whole":
             yield from ([(0, len(t))] for t in texts)
             return
-        for doc in self._senter().pipe(texts, batch_size=self.batch_size):
-            yield [(s.start_char, s.end_char) for s in doc.sents]
+        docs = self._senter().pipe(texts, batch_size=self.batch_size)
+        for text, doc in zip(texts, docs, strict=True):
+            yield keep_whole(text, [(s.start_char, s.end_char) for s in doc.sents])
 
     def split(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the mentions of one text."""
