@@ -4,7 +4,10 @@
 
 ../shared/data/hotel_reviews (4,789 Booking.com reviews of one London hotel, CC0): each review
 has a score (2.5–10, rounded to the 0–10 scale) and two texts, ``Negative_Review`` and
-``Positive_Review``, so every clause's polarity is known without a model. Clauses of both fields
+``Positive_Review``, so every clause's polarity is known without a model, once the field's own
+"nothing to say" answers are read as empty: besides the dataset's "No Negative", guests write
+"Nothing", "None", "N A", "No complaints" in the negative field (89 + 8 + 13 + 5 of them here),
+which say there is no complaint, not that there is one. Clauses of both fields
 are embedded and clustered into aspects with the engine's default topic model; a comment is the
 whole review. For every aspect with at least ``--min`` reviews on each side, the complaint side
 should be a drag (effect < 0) and the praise side a lift (effect > 0). Rows, in the same run:
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import time
 from pathlib import Path
 
@@ -36,6 +40,11 @@ from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import OUTLIER
 from insight.pipelines.components import build_segmenter, build_sentiment, build_topic_model
 
+#: A negative-field answer that means "no complaint" (the field is empty in substance).
+NO_COMPLAINT = re.compile(
+    r"^(?:nothing|none|n ?a|no|nil|not really|no complaints?|nothing at all|nothing really"
+    r"|nothing to (?:complain about|report|say)|can ?t think of anything|no negatives?)$"
+)
 HOTEL = (
     Path(__file__).resolve().parents[2]
     / "shared/data/hotel_reviews/Hotel_Reviews_Britannia_Canary_Wharf.csv"
@@ -53,7 +62,8 @@ def load() -> tuple[pd.DataFrame, pd.DataFrame]:
                 ("Positive_Review", "No Positive", "positive"),
             ):
                 text = " ".join(row[column].split())
-                if text and text != empty:
+                no_complaint = sentiment == "negative" and NO_COMPLAINT.match(text.lower())
+                if text and text != empty and not no_complaint:
                     fields.append({"comment_id": f"r{i}", "text": text, "sentiment": sentiment})
                     words += len(text.split())
             score = round(float(row["Reviewer_Score"]))

@@ -250,7 +250,7 @@ async def changes(
                 mix=float(r.mix),
                 rate=float(r.rate),
                 total=float(r.total),
-                status=None if r.status is None or pd.isna(r.status) else str(r.status),
+                status=str(r.status) or None,
             )
             for r in report.rows.itertuples()
         ],

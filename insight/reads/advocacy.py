@@ -197,7 +197,7 @@ def change_rows(topics: pd.DataFrame, baseline: float, alpha: float = 0.05) -> p
     lines.append(
         {"kind": "other", "topic_id": None, "label": f"{OTHER_LABEL}: {len(rest)}",
          "mix": float(rest["mix"].sum()), "rate": float(rest["rate"].sum()),
-         "total": float(rest["total"].sum()), "status": None}
+         "total": float(rest["total"].sum()), "status": ""}
     )  # fmt: skip
     for r in topics[topics["topic_id"] == NO_TOPIC].itertuples():
         lines.append(
@@ -206,7 +206,7 @@ def change_rows(topics: pd.DataFrame, baseline: float, alpha: float = 0.05) -> p
         )  # fmt: skip
     lines.append(
         {"kind": "baseline", "topic_id": None, "label": BASELINE_LABEL, "mix": 0.0,
-         "rate": baseline, "total": baseline, "status": None}
+         "rate": baseline, "total": baseline, "status": ""}
     )  # fmt: skip
     return pd.DataFrame(lines)
 
