@@ -36,6 +36,14 @@ SetOpt = Annotated[
         "--set", help="Override a config value: --set topics.min_topic_size=20 (repeatable)."
     ),
 ]
+ScaleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scale",
+        help="Score scale: nps (0-10), rating10 (1-10), csat5 or stars5 (1-5); same as "
+        "--set scale.kind=... (set [scale] in the config to keep it for every command).",
+    ),
+]
 FilesArg = Annotated[
     list[Path] | None,
     typer.Argument(help="Input files (CSV, JSONL, Parquet); default: the config's [[sources]]."),
@@ -63,8 +71,9 @@ def _parse_overrides(items: list[str] | None) -> dict[str, Any]:
     return overrides
 
 
-def _config(path: Path | None, overrides: list[str] | None) -> Config:
-    return load_config(path, _parse_overrides(overrides))
+def _config(path: Path | None, overrides: list[str] | None, scale: str | None = None) -> Config:
+    extra = [f"scale.kind={scale}"] if scale else []
+    return load_config(path, _parse_overrides([*(overrides or []), *extra]))
 
 
 def _sources(
@@ -105,6 +114,7 @@ def ingest(
     files: FilesArg = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
+    scale: ScaleOpt = None,
     text_column: TextCol = None,
     score_column: ScoreCol = None,
     id_column: IdCol = None,
@@ -115,7 +125,7 @@ def ingest(
     from insight.engine import Engine
 
     try:
-        cfg = _config(config, set_)
+        cfg = _config(config, set_, scale)
         with Engine.open(cfg) as engine:
             summary = engine.ingest(
                 _sources(files, text_column, score_column, id_column, date_column),
@@ -184,13 +194,14 @@ def tag(
 def report(
     config: ConfigOpt = None,
     set_: SetOpt = None,
+    scale: ScaleOpt = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
 ) -> None:
     """Write the topic report (Markdown + HTML) for the active model."""
     from insight.engine import Engine
 
     try:
-        cfg = _config(config, set_)
+        cfg = _config(config, set_, scale)
         with Engine.open(cfg) as engine:
             paths = engine.report(out)
         for path in paths.values():
@@ -204,6 +215,7 @@ def run(
     files: FilesArg = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
+    scale: ScaleOpt = None,
     text_column: TextCol = None,
     score_column: ScoreCol = None,
     id_column: IdCol = None,
@@ -215,7 +227,7 @@ def run(
 
     try:
         started = time.perf_counter()
-        cfg = _config(config, set_)
+        cfg = _config(config, set_, scale)
         result = run_all(
             cfg,
             _sources(files, text_column, score_column, id_column, date_column),

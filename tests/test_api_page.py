@@ -95,6 +95,12 @@ def test_page_renders_the_report_with_a_chart(browser: webdriver.Chrome, server:
     first_cells = rows[0].find_elements(By.TAG_NAME, "td")
     assert topics[0]["label"] in first_cells[0].text
     assert first_cells[1].text == str(topics[0]["comments"])
+    # complaints and praise as separate drivers, and coverage instead of an "unassigned" row
+    sided = next(i for i, t in enumerate(topics) if t["complaints"] and t["praise"])
+    cells = rows[sided].find_elements(By.TAG_NAME, "td")
+    assert f"({topics[sided]['complaints']['comments']})" in cells[4].text
+    assert f"({topics[sided]['praise']['comments']})" in cells[5].text
+    assert browser.find_element(By.ID, "coverage").text.endswith("%")
     charted = [t for t in topics if t["impact"] is not None and t["topic_id"] >= 0]
     bars = browser.find_elements(By.CSS_SELECTOR, "#impact-chart rect.bar")
     assert len(bars) == min(15, len(charted))

@@ -77,3 +77,23 @@ def test_custom_scale_needs_all_four_values(tmp_path: Path) -> None:
     path.write_text('[scale]\nkind = "custom"\ncustom = [1, 7, 7, 4]\n', encoding="utf-8")
     scale = load_config(path).scale.scale()
     assert list(scale.codes([1, 4, 5, 6, 7])) == [-1, -1, 0, 0, 1]
+
+
+def test_the_cli_names_the_scale_and_takes_it(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from insight.cli import app
+
+    data = _five_point_file(tmp_path)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'db_path = "{tmp_path / "cli.duckdb"}"\n[clean]\nredact = ["email"]\n', encoding="utf-8"
+    )
+    runner = CliRunner()
+    refused = runner.invoke(app, ["ingest", str(data), "--config", str(config), "--quiet"])
+    assert refused.exit_code != 0 and "csat5" in refused.output
+    taken = runner.invoke(
+        app, ["ingest", str(data), "--config", str(config), "--quiet", "--scale", "stars5"]
+    )
+    assert taken.exit_code == 0, taken.output
+    assert "kept 100 + rejected 0" in taken.output

@@ -62,6 +62,8 @@ function fillTable(topics) {
       String(t.comments),
       t.nps ? t.nps.nps.toFixed(0) : "–",
       fmt(t.impact) + ci,
+      side(t.complaints),
+      side(t.praise),
       t.negative_share === null ? "–" : (100 * t.negative_share).toFixed(0) + "%",
       t.keywords.slice(0, 5).join(", "),
     ];
@@ -69,11 +71,18 @@ function fillTable(topics) {
       const td = document.createElement("td");
       td.textContent = text;
       if (i === 3 && t.impact !== null) td.className = t.impact < 0 ? "neg" : "pos";
+      const sided = i === 4 ? t.complaints : i === 5 ? t.praise : null;
+      if (sided) td.className = sided.effect < 0 ? "neg" : "pos";
       tr.appendChild(td);
     });
     tr.addEventListener("click", () => showTopic(t));
     body.appendChild(tr);
   }
+}
+
+// a topic's complaints or praise as a driver: effect in NPS points and how many comments
+function side(s) {
+  return s ? `${fmt(s.effect)} (${s.comments})` : "–";
 }
 
 async function showTopic(topic) {
@@ -107,6 +116,7 @@ async function load(event) {
       ? `95% CI ${report.overall.ci_low.toFixed(1)} to ${report.overall.ci_high.toFixed(1)}` : "";
     $("comments").textContent = report.comments.toLocaleString();
     $("topic-count").textContent = report.topics.filter((t) => t.topic_id >= 0).length;
+    $("coverage").textContent = (100 * report.coverage).toFixed(0) + "%";
     drawImpact(report.topics);
     fillTable(report.topics);
     for (const id of ["summary", "charts", "table"]) $(id).hidden = false;
