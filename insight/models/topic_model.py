@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from insight.errors import NotFittedError
+from insight.models.quotes import pick_quotes
 from insight.models.topic_params import TopicParams
 from insight.registry import register
 from insight.schemas import Topic
@@ -379,13 +380,7 @@ class TopicModel:
         for row, topic_id in enumerate(topic_ids):
             members = np.flatnonzero(labels == topic_id)
             order = members[np.argsort(-(embeddings[members] @ centroids[row]), kind="stable")]
-            quotes: list[str] = []
-            for i in order:
-                quote = quote_texts[i]
-                if quote not in quotes:
-                    quotes.append(quote)
-                if len(quotes) == self.p.n_quotes:
-                    break
+            quotes = pick_quotes(order, texts, quote_texts, embeddings, self.p.n_quotes)
             words = keywords.get(topic_id, [])[: self.p.n_keywords]
             label = label_or_example(words, texts[order[0]])
             topics.append(Topic(topic_id, label, words, len(members), quotes))
