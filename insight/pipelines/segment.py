@@ -80,13 +80,10 @@ class Segmenter:
 
     def _senter(self) -> Any:
         if self._nlp is None:
-            import spacy
+            from insight.models.bundled import load_spacy
 
-            from insight.models.bundled import spacy_dir
-
-            self._nlp = spacy.load(
-                spacy_dir(),
-                exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"],
+            self._nlp = load_spacy(
+                ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
             )
             self._nlp.enable_pipe("senter")
         return self._nlp

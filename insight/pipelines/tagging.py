@@ -52,6 +52,15 @@ class TagOutcome:
     vectors: np.ndarray | None = None  # one per mention (cached when stored)
     stored: bool = False
 
+    def drop(self, comment_ids: set[str]) -> None:
+        """Remove these comments with their mentions, topic ids and vectors (rejects stay)."""
+        self.comments = [c for c in self.comments if c.id not in comment_ids]
+        keep = ~self.mentions["comment_id"].isin(comment_ids).to_numpy()
+        self.mentions = self.mentions[keep].reset_index(drop=True)
+        self.model_topic_ids = self.model_topic_ids[keep]
+        if self.vectors is not None:
+            self.vectors = self.vectors[keep]
+
 
 def fair_slices(
     validated: Sequence[Comment | Reject], max_chars: int = 4000, max_comments: int = 32
@@ -107,12 +116,7 @@ def _reject_repeats(outcome: TagOutcome) -> None:
             else:
                 first[key] = c.id
     if repeated:
-        outcome.comments = [c for c in outcome.comments if c.id not in repeated]
-        keep = ~outcome.mentions["comment_id"].isin(repeated).to_numpy()
-        outcome.mentions = outcome.mentions[keep].reset_index(drop=True)
-        outcome.model_topic_ids = outcome.model_topic_ids[keep]
-        if outcome.vectors is not None:
-            outcome.vectors = outcome.vectors[keep]
+        outcome.drop(repeated)
 
 
 def serve_small_batches() -> None:
@@ -227,12 +231,7 @@ class Tagger:
         already = store.existing_comment_ids([c.id for c in outcome.comments])
         if already:
             outcome.rejects.extend(stored_rejects(outcome.comments, already))
-            outcome.comments = [c for c in outcome.comments if c.id not in already]
-            keep = ~outcome.mentions["comment_id"].isin(already).to_numpy()
-            outcome.mentions = outcome.mentions[keep].reset_index(drop=True)
-            outcome.model_topic_ids = outcome.model_topic_ids[keep]
-            if outcome.vectors is not None:
-                outcome.vectors = outcome.vectors[keep]
+            outcome.drop(already)
         if self.config.embed.cache and outcome.vectors is not None and len(outcome.vectors):
             # splits and drill-downs then read these vectors instead of loading the encoder
             texts = outcome.mentions["text"].tolist()

@@ -99,13 +99,9 @@ class NameFinder:
 
     def _model(self) -> Any:
         if self._nlp is None:
-            import spacy
+            from insight.models.bundled import load_spacy
 
-            from insight.models.bundled import spacy_dir
-
-            self._nlp = spacy.load(
-                spacy_dir(), exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-            )
+            self._nlp = load_spacy(("tagger", "parser", "attribute_ruler", "lemmatizer", "senter"))
         return self._nlp
 
     def find(

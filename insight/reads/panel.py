@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,18 +56,8 @@ class Panel:
     def from_rows(cls, rows: pd.DataFrame, scale: AdvocacyScale = NPS_SCALE) -> Panel:
         """From SQL rows: ``topics`` (list of ids), ``score``, ``period``, ``n``."""
         lists: Iterable[Iterable[int]] = rows["topics"]
-        topic_sets = [sorted({int(t) for t in topics}) for topics in lists]
-        ids = sorted({t for topics in topic_sets for t in topics})
-        column = {t: j for j, t in enumerate(ids)}
-        x = np.zeros((len(rows), len(ids)), dtype=np.int8)
-        for i, topics in enumerate(topic_sets):
-            x[i, [column[t] for t in topics]] = 1
-        scores = [None if pd.isna(s) else int(s) for s in rows["score"]]
-        return cls(
-            pd.DataFrame(x, columns=ids),
-            scale.codes(scores),
-            rows["n"].to_numpy(dtype=np.int64),
-            rows["period"].to_numpy(dtype=np.int64),
+        return cls._from_key_sets(
+            [{int(t) for t in topics} for topics in lists], rows, rows["period"], scale
         )
 
     @classmethod
@@ -75,23 +66,28 @@ class Panel:
     ) -> Panel:
         """A panel over (topic, polarity) columns from SQL rows with ``complaint``, ``praise``
         and ``neutral`` topic lists, ``score`` and ``n``."""
-        keys_per_row = [
-            sorted(
-                {(int(t), side) for side in POLARITIES for t in getattr(r, side) if t != outlier}
-            )
+        keys = [
+            {(int(t), side) for side in POLARITIES for t in getattr(r, side) if t != outlier}
             for r in rows.itertuples()
         ]
-        columns = sorted({k for keys in keys_per_row for k in keys})
+        return cls._from_key_sets(keys, rows, np.zeros(len(rows), dtype=np.int64), scale)
+
+    @classmethod
+    def _from_key_sets(
+        cls, key_sets: list[set[Any]], rows: pd.DataFrame, period: Any, scale: AdvocacyScale
+    ) -> Panel:
+        """One 0/1 column per distinct key (sorted), one row per SQL row with its score and n."""
+        columns = sorted({k for keys in key_sets for k in keys})
         position = {k: j for j, k in enumerate(columns)}
         x = np.zeros((len(rows), len(columns)), dtype=np.int8)
-        for i, keys in enumerate(keys_per_row):
+        for i, keys in enumerate(key_sets):
             x[i, [position[k] for k in keys]] = 1
         scores = [None if pd.isna(s) else int(s) for s in rows["score"]]
         return cls(
             pd.DataFrame(x, columns=pd.Index(columns, tupleize_cols=False)),
             scale.codes(scores),
             rows["n"].to_numpy(dtype=np.int64),
-            np.zeros(len(rows), dtype=np.int64),
+            np.asarray(period, dtype=np.int64),
         )
 
     @classmethod
