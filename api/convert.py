@@ -54,7 +54,10 @@ def polar_sides(table: pd.DataFrame) -> dict[tuple[int, str], PolarSide]:
 
 
 def topic_out(
-    row: TopicImpact, snap: Snapshot, sides: dict[tuple[int, str], PolarSide] | None = None
+    row: TopicImpact,
+    snap: Snapshot,
+    sides: dict[tuple[int, str], PolarSide] | None = None,
+    emotions: dict[int, dict[str, float]] | None = None,
 ) -> TopicOut:
     topic = snap.topic(row.topic_id)
     sides = sides or {}
@@ -74,6 +77,7 @@ def topic_out(
         value=finite(row.value),
         complaints=sides.get((row.topic_id, "complaint")),
         praise=sides.get((row.topic_id, "praise")),
+        emotions=(emotions or {}).get(row.topic_id, {}),
     )
 
 

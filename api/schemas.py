@@ -41,7 +41,12 @@ class MentionOut(BaseModel):
     topic_label: str
     confidence: float
     sentiment: str
-    p_positive: float
+    p_positive: float = Field(description="Expected polarity 0..1: P(positive) + ½·P(neutral).")
+    emotion: str | None = Field(
+        None,
+        description="anger, annoyance, disappointment, confusion, worry, gratitude, joy "
+        "or none (null when the sentiment model has no emotion head).",
+    )
 
 
 class TaggedComment(BaseModel):
@@ -105,6 +110,11 @@ class TopicOut(BaseModel):
     value: float | None
     complaints: PolarSide | None = None
     praise: PolarSide | None = None
+    emotions: dict[str, float] = Field(
+        default_factory=dict,
+        description="Share of the topic's mentions carrying each emotion (anger, annoyance, "
+        "disappointment, confusion, worry, gratitude, joy), largest first; none left out.",
+    )
 
 
 class TopicsResponse(BaseModel):

@@ -55,7 +55,7 @@ DateCol = Annotated[str | None, typer.Option(help="Column holding the date/time.
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "demo.toml"
-UCI_FOLDER = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "uci_sentiment"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def _parse_overrides(items: list[str] | None) -> dict[str, Any]:
@@ -247,14 +247,15 @@ def train_sentiment(
     data: Annotated[
         Path | None,
         typer.Option(
-            help="CSV with text,label (0/1 or negative/positive); default: UCI sentences."
+            help="CSV with text,label (negative/neutral/positive, or 0/1): your labels, "
+            "weighted as much as the public mix together. Default: the public mix only."
         ),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
             help="Where to write the head (.json + .npz); default: the bundled one for "
-            "UCI, artifacts/sentiment_head.json for your own data."
+            "the public mix, artifacts/sentiment_head.json with your own data."
         ),
     ] = None,
     c: Annotated[float, typer.Option(help="Inverse regularisation of the logistic head.")] = 1.0,
@@ -262,35 +263,37 @@ def train_sentiment(
         bool,
         typer.Option("--finetune", help="Fine-tune MiniLM end to end instead (stronger, slower)."),
     ] = False,
-    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 2,
+    epochs: Annotated[int, typer.Option(help="Fine-tuning epochs.")] = 1,
+    limit: Annotated[int, typer.Option(help="Fine-tuning: at most this many rows.")] = 12000,
+    shared: Annotated[Path, typer.Option(help="Folder of the public labelled sets.")] = SHARED_DATA,
     config: ConfigOpt = None,
 ) -> None:
-    """Train the sentiment head (or fine-tune MiniLM); set [sentiment] head_path to use your own."""
-    from insight.models.embedder import MiniLMEmbedder
+    """Train the 3-class sentiment + emotion head (or fine-tune MiniLM); set [sentiment]
+    head_path to use your own. Reads GoEmotions, XED, hotel reviews, UCI and CLINC150."""
     from insight.models.sentiment import bundled_head_path
-    from insight.pipelines.sentiment import load_labelled_csv, load_uci, train_head
+    from insight.pipelines.components import build_segmenter
+    from insight.pipelines.sentiment import train_shipped_recipe, training_data
 
     try:
         cfg = _config(config, None)
+        labelled = training_data(shared, build_segmenter(cfg).split_many, data)
         if finetune:
             from insight.models.finetuned import finetune as run_finetune
+            from insight.pipelines.sentiment import sample
 
-            labelled = load_uci(UCI_FOLDER) if data is None else load_labelled_csv(data)
+            picked = sample(labelled, limit, favour="user")
             folder = out or cfg.artifacts_dir / "sentiment_finetuned"
-            run_finetune(labelled.texts, labelled.labels, folder, epochs=epochs, progress=True)
+            run_finetune(picked.texts, picked.labels, folder, epochs=epochs, progress=True)
             typer.echo(
-                f"fine-tuned on {len(labelled.texts)} sentences; wrote {folder}\nuse it "
+                f"fine-tuned on {len(picked.texts)} sentences; wrote {folder}\nuse it "
                 f"with: --set sentiment.component=insight.finetuned.v1 "
                 f"--set sentiment.head_path={folder}"
             )
             return
-        if data is None:
-            labelled = load_uci(UCI_FOLDER)
-            target = out or bundled_head_path()
-        else:
-            labelled = load_labelled_csv(data)
-            target = out or cfg.artifacts_dir / "sentiment_head.json"
-        head = train_head(labelled, MiniLMEmbedder(), c=c)
+        target = out or (
+            bundled_head_path() if data is None else cfg.artifacts_dir / "sentiment_head.json"
+        )
+        head = train_shipped_recipe(labelled, shared, c=c)
         path = head.save(target)
         typer.echo(
             f"trained on {head.meta_['n']} sentences "

@@ -54,6 +54,7 @@ TAGGED_COLUMNS = [
     "label",
     "sentiment",
     "p_positive",
+    "emotion",
 ]
 
 

@@ -50,7 +50,8 @@ def _topics(
     min_volume = state.config.report.min_topic_volume_for_nps
     rows = reads.topic_rows(store, snap, chosen, min_volume, state.config.value.economics())
     sides = polar_sides(reads.polar_drivers(store, snap, chosen))
-    return [topic_out(r, snap, sides) for r in rows]
+    emotions = reads.emotion_shares(store, snap, chosen)
+    return [topic_out(r, snap, sides, emotions) for r in rows]
 
 
 async def _read(state: AppState, answer: Callable[[ReadModel, Store, Snapshot], T]) -> T:

@@ -30,6 +30,7 @@ def _response(outcome: TagOutcome) -> TagResponse:
                 confidence=float(r.confidence),
                 sentiment=r.sentiment,
                 p_positive=float(r.p_positive),
+                emotion=r.emotion,
             )
         )
     comments = []

@@ -65,6 +65,7 @@ function fillTable(topics) {
       side(t.complaints),
       side(t.praise),
       t.negative_share === null ? "–" : (100 * t.negative_share).toFixed(0) + "%",
+      emotionLine(t.emotions),
       t.keywords.slice(0, 5).join(", "),
     ];
     cells.forEach((text, i) => {
@@ -78,6 +79,12 @@ function fillTable(topics) {
     tr.addEventListener("click", () => showTopic(t));
     body.appendChild(tr);
   }
+}
+
+// the topic's leading emotions: "anger 41% · annoyance 12%" (at most two, each at least 5%)
+function emotionLine(shares) {
+  const top = Object.entries(shares || {}).filter(([, v]) => v >= 0.05).slice(0, 2);
+  return top.map(([e, v]) => `${e} ${(100 * v).toFixed(0)}%`).join(" · ") || "–";
 }
 
 // a topic's complaints or praise as a driver: effect in NPS points and how many comments

@@ -1,22 +1,22 @@
-"""Clause sentiment: a logistic head over frozen MiniLM embeddings (+ the VADER compound score).
+"""Clause sentiment: a 3-class head (negative / neutral / positive) over frozen MiniLM embeddings.
 
-The head is trained by ``insight train-sentiment`` on the UCI "Sentiment Labelled Sentences"
-(CC BY 4.0, read from ../shared/data) and stored as plain arrays + JSON (no pickle) with the
-hashes of the encoder and the training data. Measured, leave-one-source-out (train on two of
-Amazon/IMDb/Yelp, test on the third): head 0.872 mean accuracy, head with VADER's compound as an
-extra feature 0.879, VADER alone 0.820; a rule that let VADER overrule the head on negated
-phrases ("can't fault", "nothing wrong") lowered accuracy to 0.867, so it is not used; narrow
-service-language cues (``polarity_cues``: negated negatives, problems reported fixed) lift such
-clauses instead, measured not to lower accuracy there.
+The head is a multinomial logistic regression with a **learned neutral class**, trained by
+``insight train-sentiment`` on a mix of public sets (GoEmotions, XED, hotel review clauses, UCI
+sentences; see :mod:`insight.pipelines.sentiment_corpora`), then calibrated by one temperature
+fitted on a held-out slice of that mix. An optional second head gives each clause one CX emotion
+(anger, annoyance, disappointment, confusion, worry, gratitude, joy or none), trained on
+GoEmotions. Both are stored as plain arrays + JSON (no pickle) with the hashes of the encoder and
+the training data. No lexicon feature: a brand ("@united") or a person's name carries no score.
+Measured leave-one-dataset-out in ``bench/sentiment.py``.
 
-Labels: positive / negative by P(positive); inside ``neutral_band`` the clause is neutral. UCI
-has no neutral class, so the band is a stated choice, not a fitted one.
+``p_positive`` is the expected polarity on 0..1, P(positive) + ½·P(neutral): 0.5 is neutral.
 VADER alone (``insight.vader.v1``) is the no-torch fallback.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,15 +26,26 @@ from typing import Any, Protocol
 import numpy as np
 
 from insight.errors import ModelPackageError
-from insight.models.polarity_cues import apply_cues
 from insight.registry import register
 
 LABELS = ("negative", "neutral", "positive")
-FORMAT_VERSION = 1
+NO_EMOTION = "none"
+FORMAT_VERSION = 2
 
 
 def bundled_head_path() -> Path:
     return Path(str(resources.files("insight.models") / "data" / "sentiment_head.json"))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def expected_polarity(proba: np.ndarray) -> np.ndarray:
+    """P(positive) + ½·P(neutral): a 0..1 polarity whose midpoint is neutral."""
+    return np.asarray(proba[:, 2] + 0.5 * proba[:, 1], dtype=np.float64)
 
 
 @dataclass
@@ -52,74 +63,174 @@ class VaderScorer:
             [self._analyzer.polarity_scores(t)["compound"] for t in texts], dtype=np.float64
         )
 
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """(compound, pos, neg, neu) per text."""
+        self.compound([])
+        keys = ("compound", "pos", "neg", "neu")
+        rows = [self._analyzer.polarity_scores(t) for t in texts]
+        return np.array([[r[k] for k in keys] for r in rows], dtype=np.float64).reshape(-1, 4)
+
+
+HANDLE = re.compile(r"[@#]\w+")
+#: A capitalised word inside a sentence (after a lower-case word or a comma): a name, not a word.
+INNER_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*\b")
+
+
+def mask_names(text: str) -> str:
+    """The clause without @handles, #tags and capitalised words inside a sentence."""
+    return INNER_NAME.sub("", HANDLE.sub("", text))
+
+
+def lexicon_features(texts: Sequence[str], vader: VaderScorer) -> np.ndarray:
+    """VADER (compound, pos, neg, neu) of each clause with names masked."""
+    return vader.scores([mask_names(t) for t in texts])
+
 
 def to_labels(p_positive: np.ndarray, band: tuple[float, float]) -> list[str]:
     low, high = band
     return ["positive" if p > high else "negative" if p < low else "neutral" for p in p_positive]
 
 
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature that minimises held-out log loss (one parameter: ranks never change)."""
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(labels))
+
+    def loss(log_t: float) -> float:
+        p = softmax(logits / np.exp(log_t))
+        return float(-np.mean(np.log(p[rows, labels] + 1e-12)))
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
+
+
 @dataclass
 class SentimentHead:
-    """Logistic regression on [embedding, VADER compound]; fitted state ends in ``_``."""
+    """3-class logistic head (+ optional emotion head); fitted state ends in ``_``."""
 
     c: float = 1.0
     use_lexicon: bool = True
-    neutral_band: tuple[float, float] = (0.35, 0.65)
-    use_cues: bool = True
     coef_: np.ndarray | None = field(default=None, init=False, repr=False)
-    intercept_: float = field(default=0.0, init=False, repr=False)
+    intercept_: np.ndarray | None = field(default=None, init=False, repr=False)
+    temperature_: float = field(default=1.0, init=False, repr=False)
+    emotions_: tuple[str, ...] = field(default=(), init=False, repr=False)
+    emotion_coef_: np.ndarray | None = field(default=None, init=False, repr=False)
+    emotion_intercept_: np.ndarray | None = field(default=None, init=False, repr=False)
+    emotion_threshold_: np.ndarray | None = field(default=None, init=False, repr=False)
     meta_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _vader: VaderScorer = field(default_factory=VaderScorer, init=False, repr=False)
 
-    def _features(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    def features(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         x = np.asarray(embeddings, dtype=np.float64)
         if self.use_lexicon:
-            x = np.hstack([x, self._vader.compound(texts)[:, None]])
+            x = np.hstack([x, lexicon_features(texts, self._vader)])
         return x
 
     def fit(
-        self, embeddings: np.ndarray, texts: Sequence[str], labels: Sequence[int] | np.ndarray
+        self,
+        features: np.ndarray,
+        labels: Sequence[int] | np.ndarray,
+        weights: np.ndarray | None = None,
     ) -> SentimentHead:
+        """Fit on :meth:`features` rows; labels 0 / 1 / 2 = negative / neutral / positive."""
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(labels)
-        if set(np.unique(y).tolist()) != {0, 1}:
-            raise ValueError("sentiment labels must contain both 0 (negative) and 1 (positive)")
-        model = LogisticRegression(C=self.c, max_iter=5000).fit(
-            self._features(embeddings, texts), y
-        )
-        self.coef_ = model.coef_[0].astype(np.float64)
-        self.intercept_ = float(model.intercept_[0])
+        if set(np.unique(y).tolist()) != {0, 1, 2}:
+            raise ValueError("sentiment labels must hold negative, neutral and positive rows")
+        model = LogisticRegression(C=self.c, max_iter=5000).fit(features, y, sample_weight=weights)
+        self.coef_ = model.coef_.astype(np.float64)
+        self.intercept_ = model.intercept_.astype(np.float64)
+        self.temperature_ = 1.0
         return self
 
-    def predict_proba(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """P(positive) per text."""
-        if self.coef_ is None:
+    def calibrate(self, features: np.ndarray, labels: np.ndarray) -> SentimentHead:
+        """Fit the temperature on :meth:`features` rows the head was not trained on."""
+        self.temperature_ = fit_temperature(self._logits(features), np.asarray(labels))
+        return self
+
+    def fit_emotions(
+        self,
+        embeddings: np.ndarray,
+        targets: np.ndarray,
+        names: Sequence[str],
+        dev: tuple[np.ndarray, np.ndarray],
+    ) -> SentimentHead:
+        """One logistic model per emotion; each threshold maximises F1 on ``dev``. Rows are
+        embeddings (or any feature matrix, sparse included)."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import precision_recall_curve
+
+        coefs, intercepts, thresholds = [], [], []
+        for k in range(len(names)):
+            model = LogisticRegression(C=self.c, max_iter=5000).fit(embeddings, targets[:, k])
+            coefs.append(model.coef_[0])
+            intercepts.append(model.intercept_[0])
+            p = model.predict_proba(dev[0])[:, 1]
+            precision, recall, cut = precision_recall_curve(dev[1][:, k], p)
+            f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+            thresholds.append(float(cut[int(np.argmax(f1[:-1]))]))
+        self.emotions_ = tuple(names)
+        self.emotion_coef_ = np.asarray(coefs)
+        self.emotion_intercept_ = np.asarray(intercepts)
+        self.emotion_threshold_ = np.asarray(thresholds)
+        return self
+
+    def _logits(self, features: np.ndarray) -> np.ndarray:
+        if self.coef_ is None or self.intercept_ is None:
             raise ModelPackageError(
                 "the sentiment head is not trained; run `insight train-sentiment`"
             )
+        return np.asarray(features @ self.coef_.T + self.intercept_)
+
+    def proba(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated (negative, neutral, positive) probabilities per clause."""
         if len(texts) == 0:
-            return np.zeros(0)
-        z = self._features(embeddings, texts) @ self.coef_ + self.intercept_
-        p = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-        return apply_cues(texts, p) if self.use_cues else p
+            return np.zeros((0, 3))
+        return softmax(self._logits(self.features(embeddings, texts)) / self.temperature_)
 
     def predict(self, embeddings: np.ndarray, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        p = self.predict_proba(embeddings, texts)
-        return to_labels(p, self.neutral_band), p
+        """(label per clause, expected polarity 0..1)."""
+        p = self.proba(embeddings, texts)
+        return [LABELS[i] for i in p.argmax(axis=1)], expected_polarity(p)
+
+    def emotion_scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """P(emotion) per row and emotion (independent; rows need not sum to one)."""
+        if self.emotion_coef_ is None or self.emotion_intercept_ is None:
+            raise ModelPackageError("this sentiment head has no emotion head")
+        z = np.asarray(embeddings @ self.emotion_coef_.T)  # a sparse matrix works too
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z + self.emotion_intercept_, -50, 50))))
+
+    def emotions(self, embeddings: np.ndarray) -> list[str]:
+        """One emotion per row: the one furthest over its threshold, else ``none``."""
+        if self.emotion_coef_ is None or len(embeddings) == 0:
+            return [NO_EMOTION] * len(embeddings)
+        assert self.emotion_threshold_ is not None
+        ratio = self.emotion_scores(embeddings) / self.emotion_threshold_
+        best = ratio.argmax(axis=1)
+        return [self.emotions_[k] if ratio[i, k] >= 1.0 else NO_EMOTION for i, k in enumerate(best)]
 
     def save(self, path: str | Path) -> Path:
-        if self.coef_ is None:
+        if self.coef_ is None or self.intercept_ is None:
             raise ModelPackageError("nothing to save: the sentiment head is not trained")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path.with_suffix(".npz"), coef=self.coef_, intercept=np.array([self.intercept_]))
+        arrays = {"coef": self.coef_, "intercept": self.intercept_}
+        if self.emotion_coef_ is not None:
+            assert self.emotion_intercept_ is not None and self.emotion_threshold_ is not None
+            arrays |= {
+                "emotion_coef": self.emotion_coef_,
+                "emotion_intercept": self.emotion_intercept_,
+                "emotion_threshold": self.emotion_threshold_,
+            }
+        np.savez(path.with_suffix(".npz"), **arrays)  # type: ignore[arg-type]
         document = {
             "format_version": FORMAT_VERSION,
+            "labels": list(LABELS),
             "c": self.c,
             "use_lexicon": self.use_lexicon,
-            "neutral_band": list(self.neutral_band),
-            "use_cues": self.use_cues,
+            "temperature": self.temperature_,
+            "emotions": list(self.emotions_),
             "meta": self.meta_,
         }
         path.with_suffix(".json").write_text(
@@ -136,24 +247,26 @@ class SentimentHead:
         document = json.loads(spec.read_text(encoding="utf-8"))
         if document.get("format_version") != FORMAT_VERSION:
             raise ModelPackageError(
-                f"{spec}: unsupported format; retrain with `insight train-sentiment`"
+                f"{spec}: a head of an older format (2-class); "
+                "retrain it with `insight train-sentiment`"
             )
-        head = cls(
-            c=document["c"],
-            use_lexicon=document["use_lexicon"],
-            neutral_band=tuple(document["neutral_band"]),
-            use_cues=document.get("use_cues", True),  # heads saved before the cues existed
-        )
+        head = cls(c=document["c"], use_lexicon=document["use_lexicon"])
+        head.temperature_ = float(document["temperature"])
         with np.load(arrays, allow_pickle=False) as data:
             head.coef_ = data["coef"].astype(np.float64)
-            head.intercept_ = float(data["intercept"][0])
+            head.intercept_ = data["intercept"].astype(np.float64)
+            if document.get("emotions"):
+                head.emotions_ = tuple(document["emotions"])
+                head.emotion_coef_ = data["emotion_coef"].astype(np.float64)
+                head.emotion_intercept_ = data["emotion_intercept"].astype(np.float64)
+                head.emotion_threshold_ = data["emotion_threshold"].astype(np.float64)
         head.meta_ = document.get("meta", {})
         return head
 
 
 @dataclass
 class VaderOnly:
-    """Fallback without torch: VADER compound mapped to a probability."""
+    """Fallback without torch: VADER compound of the clause with names masked, as 0..1."""
 
     neutral_band: tuple[float, float] = (0.475, 0.525)  # VADER's own ±0.05 compound threshold
     _vader: VaderScorer = field(default_factory=VaderScorer, init=False, repr=False)
@@ -161,15 +274,16 @@ class VaderOnly:
     def predict(
         self, embeddings: np.ndarray | None, texts: Sequence[str]
     ) -> tuple[list[str], np.ndarray]:
-        p = apply_cues(texts, (self._vader.compound(texts) + 1.0) / 2.0)
+        p = (self._vader.compound([mask_names(t) for t in texts]) + 1.0) / 2.0
         return to_labels(p, self.neutral_band), p
 
 
 def rollup(mention_labels: Sequence[str], mention_p: Sequence[float]) -> tuple[str, float, bool]:
-    """Comment sentiment from its clauses: mean P(positive), and ``mixed`` when clauses disagree.
+    """Comment sentiment from its clauses: mean polarity, and ``mixed`` when clauses disagree.
 
     A comment with both a positive and a negative clause is ``mixed`` (its label is then the
-    side of the mean probability, so "lovely staff but awful wait" stays visible as both).
+    side of the mean polarity of its polar clauses, so "lovely staff but awful wait" stays
+    visible as both).
     """
     if not mention_labels:
         return "neutral", 0.5, False

@@ -207,7 +207,7 @@ class Tagger:
             }
         )
         if not mentions:
-            for column in ("topic_id", "confidence", "label", "sentiment", "p_positive"):
+            for column in ("topic_id", "confidence", "label", "sentiment", "p_positive", "emotion"):
                 frame[column] = []
             return frame, np.zeros(0, dtype=np.int64), None
         texts = frame["text"].tolist()
@@ -221,6 +221,7 @@ class Tagger:
         frame["label"] = [names.get(int(t), f"Topic {t}") for t in topic_ids]
         frame["sentiment"] = scored["label"].to_numpy()
         frame["p_positive"] = scored["p_positive"].to_numpy(dtype=float)
+        frame["emotion"] = scored["emotion"].to_numpy()
         return frame, model_ids, embeddings
 
     def persist(self, outcome: TagOutcome, store: Store) -> TagOutcome:
@@ -272,7 +273,7 @@ class Tagger:
                 "tag",
             )
             store.save_sentiment(
-                frame[["mention_id", "sentiment", "p_positive"]].rename(
+                frame[["mention_id", "sentiment", "p_positive", "emotion"]].rename(
                     columns={"sentiment": "label"}
                 ),
                 self.config.sentiment.component,

@@ -171,7 +171,7 @@ def tag_mentions(
     progress: bool = False,
     sentiment: SentimentModel | None = None,
 ) -> pd.DataFrame:
-    """mention_id, comment_id, text, topic_id, confidence (+ sentiment, p_positive) per mention.
+    """mention_id, comment_id, text, topic_id, confidence (+ sentiment, p_positive, emotion).
 
     One embedding pass serves both the topic vote and the sentiment head; nothing is refitted.
     """
@@ -185,4 +185,5 @@ def tag_mentions(
         scored = score_mentions(sentiment, texts, embeddings)
         out["sentiment"] = scored["label"].to_numpy()
         out["p_positive"] = scored["p_positive"].to_numpy()
+        out["emotion"] = scored["emotion"].to_numpy()
     return out

@@ -236,6 +236,27 @@ class ReadModel:
         counts = {label: int(row.iloc[0][label]) for label in SENTIMENTS}
         return {label: n for label, n in counts.items() if n}
 
+    def emotion_shares(
+        self, store: Store, snap: Snapshot, filters: Filters
+    ) -> dict[int, dict[str, float]]:
+        """Per topic: share of its mentions (under the filters) carrying each emotion, largest
+        first; emotions no mention carries are left out."""
+        where = fact_filter(filters, snap.scale)
+        mentions = {int(t): n for t, n in self.topic_sizes(store, snap, filters).items()}
+
+        def compute() -> dict[int, dict[str, float]]:
+            rows = store.topic_emotions(snap.key, where).sort_values(
+                ["topic_id", "n", "emotion"], ascending=[True, False, True]
+            )
+            out: dict[int, dict[str, float]] = {}
+            for r in rows.itertuples():
+                total = mentions.get(int(r.topic_id), 0)
+                if total:
+                    out.setdefault(int(r.topic_id), {})[str(r.emotion)] = int(r.n) / total
+            return out
+
+        return self._cached(("emotions", snap.key, where), snap.watermark, compute)
+
     def topic_mentions(
         self, store: Store, snap: Snapshot, filters: Filters, topic_id: int
     ) -> pd.DataFrame:

@@ -36,6 +36,7 @@ def environment() -> Environment:
     )
     env.filters["num"] = _num
     env.filters["pct"] = lambda v: f"{100 * v:.1f}%"
+    env.filters["emotions"] = emotion_line
     env.filters["signed"] = _signed
     env.filters["money"] = lambda v: "–" if v is None else f"{abs(v):,.0f}"
     return env
@@ -44,3 +45,9 @@ def environment() -> Environment:
 def render(template: str, **context: Any) -> str:
     """Render ``template`` (e.g. ``report.md.j2``) from the package's templates."""
     return environment().get_template(template).render(**context)
+
+
+def emotion_line(shares: dict[str, float] | None, most: int = 2, floor: float = 0.05) -> str:
+    """The topic's leading emotions: "anger 41% · annoyance 12%" (each at least ``floor``)."""
+    top = [(e, v) for e, v in (shares or {}).items() if v >= floor][:most]
+    return " · ".join(f"{e} {100 * v:.0f}%" for e, v in top) or "–"

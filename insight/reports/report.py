@@ -38,6 +38,7 @@ class ReportData:
     currency: str
     coverage: float = 1.0  # share of comments with a topic
     sides: list[dict[str, Any]] = field(default_factory=list)  # complaints vs praise per topic
+    emotions: dict[int, dict[str, float]] = field(default_factory=dict)  # topic -> share each
     baseline_explained: str = BASELINE_EXPLAINED
 
     @property
@@ -101,6 +102,7 @@ def build_report(
         sides=side_by_side(reads.polar_drivers(store, snap, everything), min_volume),
         change=change,
         coverage=panel.coverage(OUTLIER),
+        emotions=reads.emotion_shares(store, snap, everything),
     )
 
 

@@ -199,6 +199,20 @@ class FactRepository(Repository):
             [key, *params],
         ).df()
 
+    def topic_emotions(self, key: str, where: FactFilter) -> pd.DataFrame:
+        """Per topic and emotion (``none`` and unscored left out): mentions under the filters."""
+        sql, params = where.where("f")
+        if where.sentiment is not None:
+            sql += " AND f.sentiment = ?"
+            params.append(where.sentiment)
+        return self.con.execute(
+            "SELECT f.topic_id, s.emotion, count(*) AS n FROM mention_facts f "
+            "JOIN mention_sentiment s ON s.mention_id = f.mention_id "
+            f"WHERE f.key = ? AND s.emotion IS NOT NULL AND s.emotion <> 'none'{sql} "
+            "GROUP BY ALL",
+            [key, *params],
+        ).df()
+
     def topic_mention_rows(self, key: str, topic_id: int, where: FactFilter) -> pd.DataFrame:
         """Every mention of a topic under the filters: comment_id, text, sentiment, score."""
         sql, params = where.where("f")

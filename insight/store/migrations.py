@@ -117,6 +117,13 @@ ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMP;
 ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMP;
 """,
     ),
+    Migration(
+        7,
+        "mention sentiment keeps the mention's emotion (anger, worry, gratitude, ... or none)",
+        """
+ALTER TABLE mention_sentiment ADD COLUMN emotion VARCHAR;
+""",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -58,9 +58,10 @@ class TopicRepository(Repository):
 
     # sentiment ---------------------------------------------------------------------------------
     def save_sentiment(self, frame: pd.DataFrame, model: str) -> None:
-        """Store mention sentiment (columns mention_id, label, p_positive)."""
+        """Store mention sentiment (columns mention_id, label, p_positive, optional emotion)."""
         out = frame[["mention_id", "label", "p_positive"]].copy()
         out["model"] = model
+        out["emotion"] = frame.get("emotion")
         self._insert_frame("mention_sentiment", out, conflict="OR REPLACE")
 
     def mention_sentiment(self) -> pd.DataFrame:
