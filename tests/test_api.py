@@ -13,6 +13,7 @@ from pydantic import SecretStr, ValidationError
 from api.app import create_app
 from api.settings import DEV_ADMIN_KEY, Settings
 from insight.config import Config
+from insight.pipelines.sentiment_corpora import EMOTIONS
 from insight.store import Store
 
 from .conftest import writable_copy
@@ -174,6 +175,7 @@ def test_tag_one_comment_splits_clauses_and_redacts(
     for m in mentions:
         assert comment["text"][m["start"] : m["end"]] == m["text"]
         assert 0.0 <= m["confidence"] <= 1.0 and m["topic_label"]
+        assert m["emotion"] in {*EMOTIONS, "none"}
 
 
 def test_tag_batch_accounts_for_every_comment(
@@ -277,7 +279,12 @@ def test_topics_carry_labels_volume_nps_and_impact(
             assert low <= topic["impact"] <= high
         if topic["nps"] is not None:
             assert topic["nps"]["ci_low"] <= topic["nps"]["nps"] <= topic["nps"]["ci_high"]
+        shares = list(topic["emotions"].values())
+        assert set(topic["emotions"]) <= set(EMOTIONS) and shares == sorted(shares, reverse=True)
+        assert sum(shares) <= 1.0 + 1e-9
     assert body["overall"]["n"] > 0
+    # the demo's complaints and thanks carry emotions, and the page's table gets them
+    assert any(t["emotions"] for t in real)
 
 
 def test_filters_narrow_the_comments(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
