@@ -165,6 +165,7 @@ class SubtopicsResponse(BaseModel):
 
 class ChangeRow(BaseModel):
     topic_id: int
+    polarity: Literal["complaint", "praise", "neutral"] | None = None
     label: str
     share_before: float
     share_after: float
@@ -183,6 +184,9 @@ class ChangeLine(BaseModel):
 
     kind: Literal["topic", "other", "no_topic", "baseline"]
     topic_id: int | None
+    polarity: Literal["complaint", "praise", "neutral"] | None = Field(
+        None, description="With by=polarity: which side of the topic this line is."
+    )
     label: str
     mix: float
     rate: float

@@ -381,6 +381,31 @@ def test_changes_split_the_nps_shift_exactly(
     _error(client.get(f"/v1/changes?{empty}", headers=keys["executive"]), 404, "not_found")
 
 
+def test_changes_by_polarity_add_up_and_name_their_side(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    query = "before_end=2026-10-01&after_start=2026-10-01"
+    by_topic = client.get(f"/v1/changes?{query}", headers=keys["executive"]).json()
+    body = client.get(f"/v1/changes?{query}&by=polarity", headers=keys["executive"]).json()
+    assert body["delta"] == pytest.approx(by_topic["delta"])
+    lines = body["lines"]
+    assert abs(sum(line["total"] for line in lines) - body["delta"]) < 1e-9
+    assert [line["kind"] for line in lines][-3:] == ["other", "no_topic", "baseline"]
+    sides = [line for line in lines if line["kind"] == "topic"]
+    assert sides and all(line["polarity"] in ("complaint", "praise", "neutral") for line in sides)
+    known = {t["topic_id"] for t in by_topic["topics"]}
+    named = {"complaint": ": complaints", "praise": ": praise", "neutral": ": neutral mentions"}
+    for line in sides:
+        assert line["topic_id"] in known and line["label"].endswith(named[line["polarity"]])
+    parts = sum(t["mix"] + t["rate"] for t in body["topics"]) + body["baseline"]
+    assert parts == pytest.approx(body["delta"], abs=1e-6)
+    _error(
+        client.get(f"/v1/changes?{query}&by=mood", headers=keys["executive"]),
+        422,
+        "invalid_request",
+    )
+
+
 def test_drivers_and_summary(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
     answer = client.get("/v1/drivers", headers=keys["executive"]).json()
     drivers = answer["drivers"]

@@ -134,6 +134,10 @@ def test_report_is_readable(fitted_run: tuple) -> None:
     # the HTML page carries every section of the Markdown report
     for section in ('id="channels"', 'id="drags"', 'id="drivers"', 'id="change"'):
         assert section in html, section
+    # what changed with complaints and praise apart, and the topics' leading emotions
+    assert "### Complaints and praise apart" in markdown and 'id="change-by-side"' in html
+    assert ": complaints |" in markdown or ": praise |" in markdown
+    assert "| Emotion |" in markdown and "<th>Emotion</th>" in html
     # Markdown is not HTML-escaped; HTML is
     assert "&#39;" not in markdown and "&amp;" not in markdown
     assert "<script" not in html

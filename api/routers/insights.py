@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Query
@@ -202,6 +202,24 @@ async def topic_detail(
     return await _read(state, answer)
 
 
+def _line_topic(line: Any, by: str) -> int | None:
+    """The topic a what-changed line is about (by polarity its key is decoded to the topic)."""
+    topic = line.topic_id if by == "topic" else line.topic
+    return None if topic is None or pd.isna(topic) else int(topic)
+
+
+def _row_topic(row: Any, by: str) -> int:
+    """A decomposition row's topic (the no-topic row keeps its own id)."""
+    topic = _line_topic(row, by)
+    return int(row.topic_id) if topic is None else topic
+
+
+def _side(line: Any) -> Any:
+    """The line's polarity, or None (topic mode, and the other / no-topic / baseline lines)."""
+    side = getattr(line, "polarity", None)
+    return side if isinstance(side, str) else None
+
+
 @router.get("/changes", response_model=ChangesResponse)
 async def changes(
     state: State,
@@ -216,6 +234,10 @@ async def changes(
     ] = None,
     channel: Annotated[str | None, Query(max_length=200)] = None,
     segment: Annotated[str | None, Query(max_length=200)] = None,
+    by: Annotated[
+        Literal["topic", "polarity"],
+        Query(description="polarity: each topic's complaints, praise and neutral mentions apart."),
+    ] = "topic",
 ) -> ChangesResponse:
     """What changed between two periods: ΔNPS with CI split exactly into topic mix and rate."""
     windows = (
@@ -225,7 +247,10 @@ async def changes(
 
     def answer(reads: ReadModel, store: Store, snap: Snapshot) -> PeriodReport | None:
         try:
-            return reads.change(store, snap, Filters(channel=channel, segment=segment), *windows)
+            chosen = Filters(channel=channel, segment=segment)
+            if by == "polarity":
+                return reads.polar_change(store, snap, chosen, *windows)
+            return reads.change(store, snap, chosen, *windows)
         except ValueError as exc:
             raise InsightError(str(exc)) from None
 
@@ -246,7 +271,8 @@ async def changes(
         lines=[
             ChangeLine(
                 kind=r.kind,
-                topic_id=None if pd.isna(r.topic_id) else int(r.topic_id),
+                topic_id=_line_topic(r, by),
+                polarity=_side(r),
                 label=str(r.label),
                 mix=float(r.mix),
                 rate=float(r.rate),
@@ -257,7 +283,8 @@ async def changes(
         ],
         topics=[
             ChangeRow(
-                topic_id=int(r.topic_id),
+                topic_id=_row_topic(r, by),
+                polarity=_side(r),
                 label=str(r.label),
                 share_before=float(r.share_before),
                 share_after=float(r.share_after),

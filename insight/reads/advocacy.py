@@ -18,7 +18,7 @@ from insight.analytics.emerging import volume_shifts
 from insight.analytics.impact import panel_topic_table
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
-from insight.analytics.polarity import polar_drivers
+from insight.analytics.polarity import POLARITIES, polar_drivers
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
@@ -221,9 +221,51 @@ def window_names(before: Window, after: Window) -> tuple[str, str]:
     return _window_name(before), _window_name(after)
 
 
-def panel_change(panel: Panel, topics: list[Topic], names: tuple[str, str]) -> PeriodReport | None:
+#: What a side of a topic is called in a what-changed line ("Refund delay: complaints").
+SIDE_NAMES = {"complaint": "complaints", "praise": "praise", "neutral": "neutral mentions"}
+
+
+def polar_key(topic_id: int, side: str) -> int:
+    """One int column key per (topic, side); negative ids (no topic) stay clear of them."""
+    return topic_id * len(POLARITIES) + POLARITIES.index(side)
+
+
+def panel_polar_change(
+    panel: Panel, topics: list[Topic], names: tuple[str, str]
+) -> PeriodReport | None:
+    """``panel_change`` over (topic, polarity) columns: "Refund delay: complaints" moved NPS by
+    so much, its praise by so much; the lines still add up to ΔNPS. Tables gain ``topic`` and
+    ``polarity`` (None on the other, no-topic and baseline lines)."""
+    keys = {polar_key(t, side): (t, side) for t, side in panel.matrix.columns}
+    keyed = replace(panel, matrix=panel.matrix.set_axis(list(keys), axis=1))
+    labels = {
+        polar_key(t.topic_id, side): f"{t.label}: {SIDE_NAMES[side]}"
+        for t in topics
+        for side in POLARITIES
+    }
+    report = panel_change(keyed, topics, names, labels)
+    if report is None:
+        return None
+
+    def decoded(frame: pd.DataFrame) -> pd.DataFrame:
+        pairs = [keys.get(k) if pd.notna(k) else None for k in frame["topic_id"]]
+        return frame.assign(
+            topic=[p[0] if p else None for p in pairs],
+            polarity=[p[1] if p else None for p in pairs],
+        )
+
+    return replace(report, topics=decoded(report.topics), rows=decoded(report.rows))
+
+
+def panel_change(
+    panel: Panel,
+    topics: list[Topic],
+    names: tuple[str, str],
+    labels: dict[int, str] | None = None,
+) -> PeriodReport | None:
     """ΔNPS between period 0 and period 1 of ``panel``, split into topic mix and rate, plus
-    volume shifts; None when either period has no scored comment."""
+    volume shifts; None when either period has no scored comment. ``labels`` name the
+    columns when they are not topic ids."""
     known = panel.without(OUTLIER)
     # comments with no topic get their own column, so their share is not part of the baseline
     matrix = known.matrix.copy()
@@ -248,7 +290,8 @@ def panel_change(panel: Panel, topics: list[Topic], names: tuple[str, str]) -> P
         sizes[1],
     )
     table = table.merge(shifts[["topic_id", "status", "q_emerging", "q_fading"]], on="topic_id")
-    table.insert(1, "label", table["topic_id"].map(_labels(topics) | {NO_TOPIC: NO_TOPIC_LABEL}))
+    names_of = (labels if labels is not None else _labels(topics)) | {NO_TOPIC: NO_TOPIC_LABEL}
+    table.insert(1, "label", table["topic_id"].map(names_of))
     return PeriodReport(names[0], names[1], summary, table, change_rows(table, summary["baseline"]))
 
 

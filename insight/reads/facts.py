@@ -29,6 +29,7 @@ from insight.reads.advocacy import (
     panel_change,
     panel_drivers,
     panel_impacts,
+    panel_polar_change,
     panel_polar_drivers,
     pinned_first,
     window_names,
@@ -290,6 +291,18 @@ class ReadModel:
             raise ValueError("the two periods overlap; give non-overlapping date ranges")
         panel = self.panel(store, snap, replace(filters, start=None, end=None), (before, after))
         return panel_change(panel, snap.topics, window_names(before, after))
+
+    def polar_change(
+        self, store: Store, snap: Snapshot, filters: Filters, before: Window, after: Window
+    ) -> PeriodReport | None:
+        """What changed by topic side: each topic's complaints, praise and neutral mentions as
+        their own lines (they still add up to ΔNPS)."""
+        if _overlap(before, after):
+            raise ValueError("the two periods overlap; give non-overlapping date ranges")
+        where = fact_filter(replace(filters, start=None, end=None), snap.scale)
+        rows = store.polar_panel_rows(snap.key, where, (before, after))
+        panel = Panel.polar_from_rows(rows, OUTLIER, snap.scale)
+        return panel_polar_change(panel, snap.topics, window_names(before, after))
 
     def verbatims(
         self, store: Store, snap: Snapshot, filters: Filters, topic_id: int, offset: int, limit: int

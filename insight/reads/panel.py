@@ -65,12 +65,13 @@ class Panel:
         cls, rows: pd.DataFrame, outlier: int, scale: AdvocacyScale = NPS_SCALE
     ) -> Panel:
         """A panel over (topic, polarity) columns from SQL rows with ``complaint``, ``praise``
-        and ``neutral`` topic lists, ``score`` and ``n``."""
+        and ``neutral`` topic lists, ``score``, ``n`` and optionally ``period``."""
         keys = [
             {(int(t), side) for side in POLARITIES for t in getattr(r, side) if t != outlier}
             for r in rows.itertuples()
         ]
-        return cls._from_key_sets(keys, rows, np.zeros(len(rows), dtype=np.int64), scale)
+        period = rows["period"] if "period" in rows else np.zeros(len(rows), dtype=np.int64)
+        return cls._from_key_sets(keys, rows, period, scale)
 
     @classmethod
     def _from_key_sets(

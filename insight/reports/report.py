@@ -39,6 +39,7 @@ class ReportData:
     coverage: float = 1.0  # share of comments with a topic
     sides: list[dict[str, Any]] = field(default_factory=list)  # complaints vs praise per topic
     emotions: dict[int, dict[str, float]] = field(default_factory=dict)  # topic -> share each
+    polar_change: PeriodReport | None = None  # what changed, complaints and praise apart
     baseline_explained: str = BASELINE_EXPLAINED
 
     @property
@@ -80,10 +81,12 @@ def build_report(
     reasons = rejects.map(_reason_kind).value_counts() if len(rejects) else pd.Series()
     comments, overall = reads.overall(store, snap, everything)
     panel = reads.panel(store, snap, everything, None)
-    change = None
+    change = polar_change = None
     if period_boundary is not None:
         boundary = datetime.combine(period_boundary, time.min)
-        change = reads.change(store, snap, everything, (None, boundary), (boundary, None))
+        windows = (None, boundary), (boundary, None)
+        change = reads.change(store, snap, everything, *windows)
+        polar_change = reads.polar_change(store, snap, everything, *windows)
     return ReportData(
         model_id=snap.model_id,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -103,6 +106,7 @@ def build_report(
         change=change,
         coverage=panel.coverage(OUTLIER),
         emotions=reads.emotion_shares(store, snap, everything),
+        polar_change=polar_change,
     )
 
 

@@ -143,19 +143,7 @@ class FactRepository(Repository):
         """
         sql, params = where.where()
         column = f"topics_{where.sentiment}" if where.sentiment in SENTIMENTS else "topics"
-        period, head = "0", []  # type: str, list[Any]
-        if windows is not None:
-            cases = []
-            for label, (start, end) in enumerate(windows):
-                tests = ["created_at IS NOT NULL"]
-                if start is not None:
-                    tests.append("created_at >= ?")
-                    head.append(start)
-                if end is not None:
-                    tests.append("created_at < ?")
-                    head.append(end)
-                cases.append(f"WHEN {' AND '.join(tests)} THEN {label}")
-            period = f"CASE {' '.join(cases)} END"
+        period, head = _period_sql(windows)
         rows = self.con.execute(
             f"SELECT coalesce({column}, []) AS topics, score, {period} AS period, count(*) AS n "
             f"FROM comment_facts WHERE key = ?{sql} GROUP BY ALL",
@@ -163,16 +151,21 @@ class FactRepository(Repository):
         ).df()
         return rows.dropna(subset=["period"]).reset_index(drop=True)
 
-    def polar_panel_rows(self, key: str, where: FactFilter) -> pd.DataFrame:
-        """Distinct (topics complained about, praised, mentioned neutrally, score) rows with
-        how many comments each stands for."""
+    def polar_panel_rows(
+        self, key: str, where: FactFilter, windows: tuple[Window, Window] | None = None
+    ) -> pd.DataFrame:
+        """Distinct (topics complained about, praised, mentioned neutrally, score, period) rows
+        with how many comments each stands for; ``windows`` as in ``panel_rows``."""
         sql, params = where.where()
-        return self.con.execute(
+        period, head = _period_sql(windows)
+        rows = self.con.execute(
             "SELECT coalesce(topics_negative, []) AS complaint, "
             "coalesce(topics_positive, []) AS praise, coalesce(topics_neutral, []) AS neutral, "
-            f"score, count(*) AS n FROM comment_facts WHERE key = ?{sql} GROUP BY ALL",
-            [key, *params],
+            f"score, {period} AS period, count(*) AS n FROM comment_facts "
+            f"WHERE key = ?{sql} GROUP BY ALL",
+            [*head, key, *params],
         ).df()
+        return rows.dropna(subset=["period"]).reset_index(drop=True)
 
     def nps_by_column(self, key: str, where: FactFilter, column: str) -> pd.DataFrame:
         """Score counts per value of a comment column: value, score, n."""
@@ -249,3 +242,21 @@ class FactRepository(Repository):
             [key, topic_id, *params, limit, offset],
         ).df()
         return total, page
+
+
+def _period_sql(windows: tuple[Window, Window] | None) -> tuple[str, list[Any]]:
+    """A SQL expression numbering a comment's window (0, 1; NULL in neither) and its
+    parameters; without windows, 0."""
+    if windows is None:
+        return "0", []
+    cases, params = [], []  # type: list[str], list[Any]
+    for label, (start, end) in enumerate(windows):
+        tests = ["created_at IS NOT NULL"]
+        if start is not None:
+            tests.append("created_at >= ?")
+            params.append(start)
+        if end is not None:
+            tests.append("created_at < ?")
+            params.append(end)
+        cases.append(f"WHEN {' AND '.join(tests)} THEN {label}")
+    return f"CASE {' '.join(cases)} END", params
