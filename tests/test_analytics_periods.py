@@ -148,3 +148,48 @@ def test_new_topics_found_by_clustering(banking_slice: Slice) -> None:
     # with every intent known, nothing is new
     every = np.stack([vectors[labels == k].mean(axis=0) for k in sorted(set(intents))])
     assert new_topic_candidates(vectors, every, min_cluster_size=10) == []
+
+
+def test_change_by_side_finds_a_planted_rise_in_complaints() -> None:
+    """Complaints about one topic rise (and their authors score low) while its praise holds:
+    the by-side change names the complaint line first, and the lines add up to ΔNPS."""
+    from datetime import datetime
+
+    from insight.notifications.digest import _side_movers
+    from insight.reads.advocacy import compare_periods_by_side
+    from insight.schemas import Topic
+
+    rng = np.random.default_rng(3)
+    comments, mentions = [], []
+    for i in range(1600):
+        after = i >= 800
+        complains = rng.random() < (0.35 if after else 0.05)
+        praises = not complains and rng.random() < 0.3
+        score = int(rng.integers(0, 5)) if complains else int(rng.integers(6, 11))
+        day = datetime(2026, 11, 20 if after else 5)
+        comments.append({"id": f"c{i}", "score": score, "created_at": day})
+        if complains:
+            mentions.append({"comment_id": f"c{i}", "topic_id": 0, "sentiment": "negative"})
+        if praises:
+            mentions.append({"comment_id": f"c{i}", "topic_id": 0, "sentiment": "positive"})
+        mentions.append({"comment_id": f"c{i}", "topic_id": 1, "sentiment": "neutral"})
+    topics = [Topic(0, "Refund delay", [], 0, []), Topic(1, "Delivery", [], 0, [])]
+    report = compare_periods_by_side(
+        pd.DataFrame(comments),
+        pd.DataFrame(mentions),
+        topics,
+        (None, datetime(2026, 11, 15)),
+        (datetime(2026, 11, 15), None),
+    )
+    assert report is not None
+    lines = report.rows
+    assert abs(lines["total"].sum() - report.summary["delta"]) < 1e-9
+    first = lines.iloc[0]
+    assert (first["topic"], first["polarity"], first["label"]) == (
+        0,
+        "complaint",
+        "Refund delay: complaints",
+    )
+    assert first["total"] < 0 and report.summary["delta"] < 0
+    movers = _side_movers(lines)
+    assert movers and movers[0]["label"] == "Refund delay: complaints"

@@ -20,13 +20,15 @@ from insight.analytics.slices import nps_table
 from insight.config import Config, DigestConfig, Scope
 from insight.privacy.pseudonym import hidden
 from insight.reads import views
-from insight.reads.advocacy import BASELINE_EXPLAINED, compare_periods
+from insight.reads.advocacy import BASELINE_EXPLAINED, compare_periods, compare_periods_by_side
 from insight.reads.views import Filters, View
 from insight.reports.charts import bar_chart_png
 from insight.reports.rendering import render
 from insight.schemas import UNASSIGNED_LABEL
 
 MAX_TOPICS = 5
+#: Complaint / praise lines an executive digest names beside the topic lines.
+MAX_SIDES = 3
 MAX_CALLBACKS = 20
 
 
@@ -97,6 +99,10 @@ def build_digest(
     chart: bytes | None = None
     if digest.audience == "executive":
         chart = _executive(config, context, current, change)
+        by_side = compare_periods_by_side(
+            whole.comments, whole.assignments, whole.topics, previous, (start, end), whole.scale
+        )
+        context["sides"] = [] if by_side is None else _side_movers(by_side.rows)
     elif digest.audience == "manager":
         chart = _manager(config, context, current, respondent)
     else:
@@ -118,6 +124,15 @@ def build_digest(
             "delta": None if change is None else round(change.summary["delta"], 2),
         },
     )
+
+
+def _side_movers(lines: pd.DataFrame) -> list[dict[str, Any]]:
+    """The complaint and praise lines that moved NPS most (significant ones only)."""
+    sides = lines[(lines["kind"] == "topic") & (lines["polarity"] != "neutral")]
+    return [
+        {"label": r.label, "total": r.total, "mix": r.mix, "rate": r.rate}
+        for r in sides.head(MAX_SIDES).itertuples()
+    ]
 
 
 def _executive(config: Config, context: dict[str, Any], current: View, change: Any) -> bytes | None:

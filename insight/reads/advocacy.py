@@ -318,16 +318,36 @@ def compare_periods(
 
     Comments in neither window are left out.
     """
+    dated, period = _windowed(comments, before, after)
+    panel = Panel.from_frames(dated, assignments, period, scale)
+    return panel_change(panel, topics, names or window_names(before, after))
+
+
+def compare_periods_by_side(
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    before: Window,
+    after: Window,
+    scale: AdvocacyScale = NPS_SCALE,
+) -> PeriodReport | None:
+    """``compare_periods`` with each topic's complaints, praise and neutral mentions apart."""
+    dated, period = _windowed(comments, before, after)
+    panel = Panel.polar_from_frames(dated, assignments, OUTLIER, period, scale)
+    return panel_polar_change(panel, topics, window_names(before, after))
+
+
+def _windowed(
+    comments: pd.DataFrame, before: Window, after: Window
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The dated comments in either window and their period (0 before, 1 after)."""
     dated = comments.dropna(subset=["created_at"]).reset_index(drop=True)
     stamps = pd.to_datetime(dated["created_at"])
     in_before, in_after = _in_window(stamps, before), _in_window(stamps, after)
     if (in_before & in_after).any():
         raise ValueError("the two periods overlap; give non-overlapping date ranges")
     keep = in_before | in_after
-    dated = dated[keep].reset_index(drop=True)
-    period = np.where(in_before[keep], 0, 1)
-    panel = Panel.from_frames(dated, assignments, period, scale)
-    return panel_change(panel, topics, names or window_names(before, after))
+    return dated[keep].reset_index(drop=True), np.where(in_before[keep], 0, 1)
 
 
 def _window_name(window: Window) -> str:

@@ -74,6 +74,28 @@ class Panel:
         return cls._from_key_sets(keys, rows, period, scale)
 
     @classmethod
+    def polar_from_frames(
+        cls,
+        comments: pd.DataFrame,
+        assignments: pd.DataFrame,
+        outlier: int,
+        period: np.ndarray,
+        scale: AdvocacyScale = NPS_SCALE,
+    ) -> Panel:
+        """One row per comment (weight 1) over (topic, polarity) columns from ``comments``
+        (id, score) and ``assignments`` (comment_id, topic_id, sentiment)."""
+        sides = {"negative": "complaint", "positive": "praise", "neutral": "neutral"}
+        rated = assignments[
+            (assignments["topic_id"] != outlier) & assignments["sentiment"].isin(sides)
+        ]
+        by_comment: dict[Any, set[Any]] = {}
+        for r in rated.itertuples():
+            by_comment.setdefault(r.comment_id, set()).add((int(r.topic_id), sides[r.sentiment]))
+        rows = pd.DataFrame({"score": comments["score"].to_numpy(), "n": 1})
+        keys = [by_comment.get(c, set()) for c in comments["id"]]
+        return cls._from_key_sets(keys, rows, period, scale)
+
+    @classmethod
     def _from_key_sets(
         cls, key_sets: list[set[Any]], rows: pd.DataFrame, period: Any, scale: AdvocacyScale
     ) -> Panel:
