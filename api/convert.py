@@ -48,6 +48,7 @@ def polar_sides(table: pd.DataFrame) -> dict[tuple[int, str], PolarSide]:
             ci=(float(r.ci_low), float(r.ci_high)),
             q=finite(r.q),
             impact=float(r.impact),
+            value=finite(getattr(r, "value", None)),
         )
         for r in table.itertuples()
     }

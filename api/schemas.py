@@ -92,6 +92,9 @@ class PolarSide(BaseModel):
     ci: tuple[float, float]
     q: float | None
     impact: float = Field(description="Share of comments with this side × effect.")
+    value: float | None = Field(
+        None, description="Money at stake on this side ([value] economics), as for a topic."
+    )
 
 
 class TopicOut(BaseModel):

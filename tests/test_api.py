@@ -285,6 +285,8 @@ def test_topics_carry_labels_volume_nps_and_impact(
     assert body["overall"]["n"] > 0
     # the demo's complaints and thanks carry emotions, and the page's table gets them
     assert any(t["emotions"] for t in real)
+    # this service sets no [value] economics: a side's money at stake is null, not made up
+    assert all(t["complaints"]["value"] is None for t in real if t["complaints"])
 
 
 def test_filters_narrow_the_comments(client: TestClient, keys: dict[str, dict[str, str]]) -> None:

@@ -138,6 +138,7 @@ def test_report_is_readable(fitted_run: tuple) -> None:
     assert "### Complaints and praise apart" in markdown and 'id="change-by-side"' in html
     assert ": complaints |" in markdown or ": praise |" in markdown
     assert "| Emotion |" in markdown and "<th>Emotion</th>" in html
+    assert "(at stake £" in markdown  # complaints and praise carry their money at stake
     # Markdown is not HTML-escaped; HTML is
     assert "&#39;" not in markdown and "&amp;" not in markdown
     assert "<script" not in html

@@ -48,8 +48,9 @@ def _topics(
     state: AppState, reads: ReadModel, store: Store, snap: Snapshot, chosen: Filters
 ) -> list[TopicOut]:
     min_volume = state.config.report.min_topic_volume_for_nps
-    rows = reads.topic_rows(store, snap, chosen, min_volume, state.config.value.economics())
-    sides = polar_sides(reads.polar_drivers(store, snap, chosen))
+    economics = state.config.value.economics()
+    rows = reads.topic_rows(store, snap, chosen, min_volume, economics)
+    sides = polar_sides(reads.polar_drivers(store, snap, chosen, economics))
     emotions = reads.emotion_shares(store, snap, chosen)
     return [topic_out(r, snap, sides, emotions) for r in rows]
 

@@ -136,14 +136,24 @@ def panel_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
     return table
 
 
-def panel_polar_drivers(panel: Panel, topics: list[Topic]) -> pd.DataFrame:
+def panel_polar_drivers(
+    panel: Panel, topics: list[Topic], economics: AdvocacyValue | None = None
+) -> pd.DataFrame:
     """Praise and complaint drivers per topic, labelled; empty when there are too few scored
-    comments for the model."""
+    comments for the model. With ``economics``, ``value``: money at stake on each side, as for
+    a topic (its commenters scoring like everyone else)."""
     try:
         table = polar_drivers(panel.matrix, panel.codes, panel.weights)
     except ValueError:
         return pd.DataFrame()
     table.insert(1, "label", table["topic_id"].map(_labels(topics)))
+    if economics is not None:
+        table["value"] = [
+            economics.topic_value(
+                panel.codes, panel.matrix[(int(t), str(side))].to_numpy() > 0, panel.weights
+            )
+            for t, side in zip(table["topic_id"], table["polarity"], strict=True)
+        ]
     return table
 
 

@@ -272,17 +272,24 @@ class ReadModel:
             lambda: panel_drivers(panel, snap.topics),
         )
 
-    def polar_drivers(self, store: Store, snap: Snapshot, filters: Filters) -> pd.DataFrame:
+    def polar_drivers(
+        self,
+        store: Store,
+        snap: Snapshot,
+        filters: Filters,
+        economics: AdvocacyValue | None = None,
+    ) -> pd.DataFrame:
         """Per topic and polarity (complaint, praise, neutral): effect on a comment's NPS
-        contribution with every other side it raises held fixed, CI, q and impact."""
+        contribution with every other side it raises held fixed, CI, q, impact (and money at
+        stake with ``economics``)."""
         where = fact_filter(filters, snap.scale)
 
         def compute() -> pd.DataFrame:
             rows = store.polar_panel_rows(snap.key, where)
             panel = Panel.polar_from_rows(rows, OUTLIER, snap.scale)
-            return panel_polar_drivers(panel, snap.topics)
+            return panel_polar_drivers(panel, snap.topics, economics)
 
-        return self._cached(("polar", snap.key, where), snap.watermark, compute)
+        return self._cached(("polar", snap.key, where, economics), snap.watermark, compute)
 
     def change(
         self, store: Store, snap: Snapshot, filters: Filters, before: Window, after: Window

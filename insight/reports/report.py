@@ -102,7 +102,7 @@ def build_report(
         topics={t.topic_id: t for t in snap.topics},
         min_volume=min_volume,
         drivers=reads.drivers(store, snap, everything),
-        sides=side_by_side(reads.polar_drivers(store, snap, everything), min_volume),
+        sides=side_by_side(reads.polar_drivers(store, snap, everything, economics), min_volume),
         change=change,
         coverage=panel.coverage(OUTLIER),
         emotions=reads.emotion_shares(store, snap, everything),
