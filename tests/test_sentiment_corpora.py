@@ -92,3 +92,80 @@ def test_sample_keeps_the_users_rows_and_shares_the_rest() -> None:
     assert picked.groups.count("user") == 10
     assert picked.groups.count("a") == picked.groups.count("b") == 15
     assert corpora.sample(data, 1000) is data
+
+
+def _tiny_shared(root: Path) -> None:
+    """Every source `insight train-sentiment` reads, a few rows each (same formats as upstream)."""
+    folder = root / "goemotions"
+    folder.mkdir(parents=True)
+    names = [
+        "anger", "annoyance", "disappointment", "confusion", "fear", "gratitude", "joy",
+        "admiration", "neutral",
+    ]  # fmt: skip
+    (folder / "emotions.txt").write_text("\n".join(names) + "\n")
+    (folder / "sentiment_dict.json").write_text(
+        json.dumps(
+            {
+                "positive": ["gratitude", "joy", "admiration"],
+                "negative": ["anger", "annoyance", "disappointment", "fear"],
+                "ambiguous": ["confusion"],
+            }
+        )
+    )
+    rows = [
+        ("I am so angry about this", 0), ("this is really irritating", 1),
+        ("what a letdown, sad", 2), ("I don't understand what happened", 3),
+        ("I'm scared it will break", 4), ("thank you so much", 5), ("so happy with it", 6),
+        ("brilliant work", 7), ("the shop opens at nine", 8), ("it is a blue car", 8),
+    ]  # fmt: skip
+    for split in ("train", "dev"):
+        lines = [f"{t} {k}\t{y}\t{split}{k}\n" for k in range(3) for t, y in rows]
+        (folder / f"{split}.tsv").write_text("".join(lines))
+    xed = root / "xed" / "clean"
+    xed.mkdir(parents=True)
+    (xed / "en-annotated.tsv").write_text("I love you\t5\nGet out!\t1\nTrust me\t8\nNo!\t3\n")
+    (xed / "neu_en.tsv").write_text("Two pair tens.\t0\nMr. Howard sir.\t0\n")
+    hotel = root / "hotel_reviews"
+    hotel.mkdir()
+    (hotel / Path(corpora.HOTEL_FILE).name).write_text(
+        "Negative_Review,Positive_Review\nThe wifi was slow,Lovely staff\nNothing,Great view\n"
+    )
+    uci = root / "uci_sentiment"
+    uci.mkdir()
+    for name in corpora.UCI_FILES:
+        (uci / name).write_text("reviews\tsentiment\nGreat phone\t1\nAwful battery\t0\n")
+    clinc = root / "clinc150"
+    clinc.mkdir()
+    (clinc / "data_full.json").write_text(
+        json.dumps(
+            {
+                "train": [["what is my balance", "balance"], ["thanks a lot", "thank_you"]],
+                "oos_train": [["how tall is a giraffe", "oos"]],
+            }
+        )
+    )
+
+
+def test_train_sentiment_command_with_a_users_labels(tmp_path: Path) -> None:
+    """The CLI path end to end on a tiny copy of every source, plus a user's CSV."""
+    from typer.testing import CliRunner
+
+    from insight.cli import app
+    from insight.models.sentiment import SentimentHead
+
+    shared = tmp_path / "shared"
+    _tiny_shared(shared)
+    mine = tmp_path / "mine.csv"
+    mine.write_text("text,label\nrefund took ages,negative\nwhere is my parcel,neutral\n")
+    out = tmp_path / "head.json"
+    result = CliRunner().invoke(
+        app,
+        ["train-sentiment", "--shared", str(shared), "--data", str(mine), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    head = SentimentHead.load(out)
+    assert set(head.meta_["sources"]) == {"goemotions", "xed", "hotel", "uci", "clinc150", "user"}
+    assert head.meta_["sources"]["clinc150"] == 2  # thanks are not requests
+    assert head.emotions_ == tuple(corpora.EMOTIONS)
+    bad = CliRunner().invoke(app, ["train-sentiment", "--shared", str(tmp_path / "nowhere")])
+    assert bad.exit_code != 0 and "../shared/data" in bad.output
