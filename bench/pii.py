@@ -18,7 +18,6 @@ import argparse
 import csv
 import difflib
 import re
-import subprocess
 import sys
 import time
 import types
@@ -27,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.pii_cases import HANDWRITTEN, SINGLE, Case, generate
+from bench.previous import git_show
 from insight.pipelines.clean import normalise
 from insight.privacy.redactor import REDACT_KINDS, Redactor
 
@@ -127,12 +127,7 @@ def hotel_row(texts: list[str], redact: Redact) -> tuple[float, int, int, Counte
 
 
 def baseline_redactor(commit: str) -> Redact:
-    source = subprocess.run(
-        ["git", "show", f"{commit}:insight/pipelines/clean.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    source = git_show(commit, "insight/pipelines/clean.py").decode()
     module = types.ModuleType("previous_clean")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(source, f"{commit}:clean.py", "exec"), module.__dict__)

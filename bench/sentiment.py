@@ -20,7 +20,6 @@ import csv
 import hashlib
 import io
 import itertools
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score
 
+from bench.previous import git_show
 from insight.config import Config
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.sentiment import SentimentHead, VaderScorer, mask_names
@@ -85,12 +85,7 @@ def vectors(embedder: MiniLMEmbedder, texts: Sequence[str]) -> np.ndarray:
 
 def previous_cues() -> dict[str, Any]:
     """The retired service-language cues (``polarity_cues.py`` of the previous release)."""
-    source = subprocess.run(
-        ["git", "show", f"{PREVIOUS}:insight/models/polarity_cues.py"],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
+    source = git_show(PREVIOUS, "insight/models/polarity_cues.py").decode()
     namespace: dict[str, Any] = {"__name__": "previous_cues"}
     exec(compile(source, "previous_cues", "exec"), namespace)  # our own code, from git
     return namespace
@@ -98,11 +93,7 @@ def previous_cues() -> dict[str, Any]:
 
 def previous_head() -> Scorer:
     """The previous release's scorer: P(positive) from [embedding, VADER] + cues, band."""
-    raw = subprocess.run(
-        ["git", "show", f"{PREVIOUS}:insight/models/data/sentiment_head.npz"],
-        capture_output=True,
-        check=True,
-    ).stdout
+    raw = git_show(PREVIOUS, "insight/models/data/sentiment_head.npz")
     apply_cues = previous_cues()["apply_cues"]
     with np.load(io.BytesIO(raw), allow_pickle=False) as data:
         coef, intercept = data["coef"], float(data["intercept"][0])

@@ -67,6 +67,14 @@ class FactFilter:
             params.append(self.score_max)
         return "".join(f" AND {s}" for s in sql), params
 
+    def mention_where(self, alias: str = "") -> tuple[str, list[Any]]:
+        """``where`` for mention rows: also only mentions of ``sentiment`` when it is set."""
+        sql, params = self.where(alias)
+        if self.sentiment is not None:
+            sql += f" AND {alias + '.' if alias else ''}sentiment = ?"
+            params.append(self.sentiment)
+        return sql, params
+
 
 class FactRepository(Repository):
     # building ------------------------------------------------------------------------------
@@ -180,10 +188,7 @@ class FactRepository(Repository):
 
     def topic_mentions(self, key: str, where: FactFilter) -> pd.DataFrame:
         """Per topic: mentions, and mentions with each sentiment (for the negative share)."""
-        sql, params = where.where()
-        if where.sentiment is not None:
-            sql += " AND sentiment = ?"
-            params.append(where.sentiment)
+        sql, params = where.mention_where()
         return self.con.execute(
             "SELECT topic_id, count(*) AS mentions, count(sentiment) AS rated, "
             + ", ".join(f"count(*) FILTER (WHERE sentiment = '{s}') AS {s}" for s in SENTIMENTS)
@@ -194,10 +199,7 @@ class FactRepository(Repository):
 
     def topic_emotions(self, key: str, where: FactFilter) -> pd.DataFrame:
         """Per topic and emotion (``none`` and unscored left out): mentions under the filters."""
-        sql, params = where.where("f")
-        if where.sentiment is not None:
-            sql += " AND f.sentiment = ?"
-            params.append(where.sentiment)
+        sql, params = where.mention_where("f")
         return self.con.execute(
             "SELECT f.topic_id, s.emotion, count(*) AS n FROM mention_facts f "
             "JOIN mention_sentiment s ON s.mention_id = f.mention_id "
@@ -208,10 +210,7 @@ class FactRepository(Repository):
 
     def topic_mention_rows(self, key: str, topic_id: int, where: FactFilter) -> pd.DataFrame:
         """Every mention of a topic under the filters: comment_id, text, sentiment, score."""
-        sql, params = where.where("f")
-        if where.sentiment is not None:
-            sql += " AND f.sentiment = ?"
-            params.append(where.sentiment)
+        sql, params = where.mention_where("f")
         return self.con.execute(
             "SELECT f.comment_id, m.text, f.sentiment, f.score FROM mention_facts f "
             f"JOIN mentions m ON m.id = f.mention_id WHERE f.key = ? AND f.topic_id = ?{sql} "
@@ -223,10 +222,7 @@ class FactRepository(Repository):
         self, key: str, topic_id: int, where: FactFilter, offset: int, limit: int
     ) -> tuple[int, pd.DataFrame]:
         """(total, one page) of a topic's mentions with their comment, newest first."""
-        sql, params = where.where("f")
-        if where.sentiment is not None:
-            sql += " AND f.sentiment = ?"
-            params.append(where.sentiment)
+        sql, params = where.mention_where("f")
         base = f"FROM mention_facts f WHERE f.key = ? AND f.topic_id = ?{sql}"
         total = int(
             self.con.execute(f"SELECT count(*) {base}", [key, topic_id, *params]).fetchall()[0][0]
