@@ -185,7 +185,7 @@ def test_change_by_side_finds_a_planted_rise_in_complaints() -> None:
     lines = report.rows
     assert abs(lines["total"].sum() - report.summary["delta"]) < 1e-9
     first = lines.iloc[0]
-    assert (first["topic"], first["polarity"], first["label"]) == (
+    assert (first["topic_id"], first["polarity"], first["label"]) == (
         0,
         "complaint",
         "Refund delay: complaints",

@@ -203,18 +203,6 @@ async def topic_detail(
     return await _read(state, answer)
 
 
-def _line_topic(line: Any, by: str) -> int | None:
-    """The topic a what-changed line is about (by polarity its key is decoded to the topic)."""
-    topic = line.topic_id if by == "topic" else line.topic
-    return None if topic is None or pd.isna(topic) else int(topic)
-
-
-def _row_topic(row: Any, by: str) -> int:
-    """A decomposition row's topic (the no-topic row keeps its own id)."""
-    topic = _line_topic(row, by)
-    return int(row.topic_id) if topic is None else topic
-
-
 def _side(line: Any) -> Any:
     """The line's polarity, or None (topic mode, and the other / no-topic / baseline lines)."""
     side = getattr(line, "polarity", None)
@@ -272,7 +260,7 @@ async def changes(
         lines=[
             ChangeLine(
                 kind=r.kind,
-                topic_id=_line_topic(r, by),
+                topic_id=None if pd.isna(r.topic_id) else int(r.topic_id),
                 polarity=_side(r),
                 label=str(r.label),
                 mix=float(r.mix),
@@ -284,7 +272,7 @@ async def changes(
         ],
         topics=[
             ChangeRow(
-                topic_id=_row_topic(r, by),
+                topic_id=int(r.topic_id),
                 polarity=_side(r),
                 label=str(r.label),
                 share_before=float(r.share_before),

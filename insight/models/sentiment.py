@@ -37,12 +37,6 @@ def bundled_head_path() -> Path:
     return Path(str(resources.files("insight.models") / "data" / "sentiment_head.json"))
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return np.asarray(e / e.sum(axis=1, keepdims=True))
-
-
 def expected_polarity(proba: np.ndarray) -> np.ndarray:
     """P(positive) + ½·P(neutral): a 0..1 polarity whose midpoint is neutral."""
     return np.asarray(proba[:, 2] + 0.5 * proba[:, 1], dtype=np.float64)
@@ -54,20 +48,20 @@ class VaderScorer:
 
     _analyzer: Any = field(default=None, init=False, repr=False)
 
-    def compound(self, texts: Sequence[str]) -> np.ndarray:
+    def _polarity_scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
         if self._analyzer is None:
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
             self._analyzer = SentimentIntensityAnalyzer()
-        return np.array(
-            [self._analyzer.polarity_scores(t)["compound"] for t in texts], dtype=np.float64
-        )
+        return [self._analyzer.polarity_scores(t) for t in texts]
+
+    def compound(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([r["compound"] for r in self._polarity_scores(texts)], dtype=np.float64)
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """(compound, pos, neg, neu) per text."""
-        self.compound([])
         keys = ("compound", "pos", "neg", "neu")
-        rows = [self._analyzer.polarity_scores(t) for t in texts]
+        rows = self._polarity_scores(texts)
         return np.array([[r[k] for k in keys] for r in rows], dtype=np.float64).reshape(-1, 4)
 
 
@@ -94,11 +88,12 @@ def to_labels(p_positive: np.ndarray, band: tuple[float, float]) -> list[str]:
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature that minimises held-out log loss (one parameter: ranks never change)."""
     from scipy.optimize import minimize_scalar
+    from scipy.special import softmax
 
     rows = np.arange(len(labels))
 
     def loss(log_t: float) -> float:
-        p = softmax(logits / np.exp(log_t))
+        p = softmax(logits / np.exp(log_t), axis=1)
         return float(-np.mean(np.log(p[rows, labels] + 1e-12)))
 
     return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
@@ -187,7 +182,10 @@ class SentimentHead:
         """Calibrated (negative, neutral, positive) probabilities per clause."""
         if len(texts) == 0:
             return np.zeros((0, 3))
-        return softmax(self._logits(self.features(embeddings, texts)) / self.temperature_)
+        from scipy.special import softmax
+
+        logits = self._logits(self.features(embeddings, texts))
+        return np.asarray(softmax(logits / self.temperature_, axis=1))
 
     def predict(self, embeddings: np.ndarray, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """(label per clause, expected polarity 0..1)."""
@@ -198,8 +196,10 @@ class SentimentHead:
         """P(emotion) per row and emotion (independent; rows need not sum to one)."""
         if self.emotion_coef_ is None or self.emotion_intercept_ is None:
             raise ModelPackageError("this sentiment head has no emotion head")
+        from scipy.special import expit
+
         z = np.asarray(embeddings @ self.emotion_coef_.T)  # a sparse matrix works too
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z + self.emotion_intercept_, -50, 50))))
+        return np.asarray(expit(z + self.emotion_intercept_))
 
     def emotions(self, embeddings: np.ndarray) -> list[str]:
         """One emotion per row: the one furthest over its threshold, else ``none``."""

@@ -244,8 +244,8 @@ def panel_polar_change(
     panel: Panel, topics: list[Topic], names: tuple[str, str]
 ) -> PeriodReport | None:
     """``panel_change`` over (topic, polarity) columns: "Refund delay: complaints" moved NPS by
-    so much, its praise by so much; the lines still add up to ΔNPS. Tables gain ``topic`` and
-    ``polarity`` (None on the other, no-topic and baseline lines)."""
+    so much, its praise by so much; the lines still add up to ΔNPS. ``topic_id`` is the line's
+    topic, and tables gain ``polarity`` (None on the other, no-topic and baseline lines)."""
     keys = {polar_key(t, side): (t, side) for t, side in panel.matrix.columns}
     keyed = replace(panel, matrix=panel.matrix.set_axis(list(keys), axis=1))
     labels = {
@@ -260,7 +260,7 @@ def panel_polar_change(
     def decoded(frame: pd.DataFrame) -> pd.DataFrame:
         pairs = [keys.get(k) if pd.notna(k) else None for k in frame["topic_id"]]
         return frame.assign(
-            topic=[p[0] if p else None for p in pairs],
+            topic_id=[p[0] if p else k for p, k in zip(pairs, frame["topic_id"], strict=True)],
             polarity=[p[1] if p else None for p in pairs],
         )
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from insight.analytics.impact import membership
-from insight.analytics.polarity import POLARITIES
+from insight.analytics.polarity import POLARITIES, polar_matrix
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 
 
@@ -84,16 +84,12 @@ class Panel:
     ) -> Panel:
         """One row per comment (weight 1) over (topic, polarity) columns from ``comments``
         (id, score) and ``assignments`` (comment_id, topic_id, sentiment)."""
-        sides = {"negative": "complaint", "positive": "praise", "neutral": "neutral"}
-        rated = assignments[
-            (assignments["topic_id"] != outlier) & assignments["sentiment"].isin(sides)
-        ]
-        by_comment: dict[Any, set[Any]] = {}
-        for r in rated.itertuples():
-            by_comment.setdefault(r.comment_id, set()).add((int(r.topic_id), sides[r.sentiment]))
-        rows = pd.DataFrame({"score": comments["score"].to_numpy(), "n": 1})
-        keys = [by_comment.get(c, set()) for c in comments["id"]]
-        return cls._from_key_sets(keys, rows, period, scale)
+        return cls(
+            polar_matrix(pd.Index(comments["id"]), assignments, outlier),
+            scale.codes(comments["score"].tolist()),
+            np.ones(len(comments), dtype=np.int64),
+            np.asarray(period, dtype=np.int64),
+        )
 
     @classmethod
     def _from_key_sets(
