@@ -7,13 +7,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from insight.models.embedder import MiniLMEmbedder, text_hash
+from insight.models.subject import subject_text
 from insight.store import Store
 
 
 def embed_texts(
     texts: Sequence[str], embedder: MiniLMEmbedder, store: Store | None, progress: bool = False
 ) -> np.ndarray:
-    """One unit vector per text; only texts missing from the cache are encoded."""
+    """One unit vector per text's subject (``subject_text``: no @handles or #tags); only texts
+    missing from the cache are encoded. Every mention embedding is made here."""
+    texts = [subject_text(t) for t in texts]
     hashes = [text_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.model_id, hashes) if store is not None else {}
     missing: dict[str, str] = {}

@@ -28,6 +28,7 @@ from insight.pipelines.components import (
     build_segmenter,
     build_sentiment,
 )
+from insight.pipelines.enrich import embed_texts
 from insight.pipelines.ingest import read_records
 from insight.pipelines.prepare import prepare_chunk, stored_rejects
 from insight.pipelines.sentiment import score_mentions
@@ -211,7 +212,7 @@ class Tagger:
                 frame[column] = []
             return frame, np.zeros(0, dtype=np.int64), None
         texts = frame["text"].tolist()
-        embeddings = self.embedder.encode(texts)
+        embeddings = embed_texts(texts, self.embedder, None)
         model_ids, confidence = model.transform(embeddings)
         scored = score_mentions(self.sentiment, texts, embeddings)
         topic_ids = tmap.assign(model_ids, embeddings)

@@ -1,0 +1,21 @@
+"""What a mention is about, as the topic model sees it: the text without @handles and #tags.
+
+A handle or tag names *who* a comment is addressed to or *where* it was posted (an airline, a
+store, a channel), not *what* it is about; left in, topics followed the addressee ("Usairways
+great · good usairways" on a complaint cluster). Stripped before embedding and before labelling;
+the stored and displayed text keeps them.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: An @handle or #tag at a word start ("@united", "#customerservice"); not "#1" or an e-mail.
+HANDLE = re.compile(r"(?<![\w.])[@#][A-Za-z_]\w*")
+
+
+def subject_text(text: str) -> str:
+    """The text without handles and tags, whitespace closed up; the text itself if nothing else
+    is left (a comment that is only a handle)."""
+    stripped = " ".join(HANDLE.sub(" ", text).split())
+    return stripped or text
