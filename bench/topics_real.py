@@ -41,6 +41,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from insight.config import ColumnMap, Config, SourceConfig, load_config
 from insight.engine import Engine
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.topic_model import GENERAL
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
@@ -155,14 +156,23 @@ def largest_share(mentions: pd.DataFrame, comments: int) -> float:
 
 
 def label_in_clauses(engine: Engine, model_id: str, mentions: pd.DataFrame) -> float:
-    """Share of topics whose label's first phrase occurs in ≥ 5% of the topic's clauses."""
+    """Share of topics whose label's first phrase occurs in ≥ 5% of the topic's clauses (the
+    general bucket, named as such, left out)."""
     hits = []
     for topic in engine.store.topics(model_id):
+        if topic.label == GENERAL:
+            continue
         phrase = topic.label.split(" · ")[0].strip().lower()
         texts = mentions.loc[mentions["topic_id"] == topic.topic_id, "text"].str.lower()
         if len(texts) and phrase:
             hits.append(texts.str.contains(phrase, regex=False).mean() >= 0.05)
     return float(np.mean(hits)) if hits else float("nan")
+
+
+def general_share(engine: Engine, model_id: str, mentions: pd.DataFrame) -> float:
+    """Share of mentions in the general bucket (clauses without a subject of their own)."""
+    ids = [t.topic_id for t in engine.store.topics(model_id) if t.label == GENERAL]
+    return float(mentions["topic_id"].isin(ids).mean())
 
 
 def agreement(levels: dict[str, dict[str, str]], topics: pd.Series) -> dict[str, float]:
@@ -200,6 +210,7 @@ def run_corpus(name: str) -> dict[str, Any]:
             "tag vs fit": fit.tag_agreement,
             "fit s": time.perf_counter() - started,
             "label in clauses": label_in_clauses(engine, fit.model_id, mentions),
+            "general": general_share(engine, fit.model_id, mentions),
         }
         first = comment_topics(mentions)
         out |= agreement(corpus.levels, first)
@@ -269,6 +280,7 @@ COLUMNS = (
     ("tag vs fit", "{:.1%}"),
     ("seed ARI", "{:.3f}"),
     ("label in clauses", "{:.0%}"),
+    ("general", "{:.1%}"),
     ("fit s", "{:.0f}"),
     ("peak GiB", "{:.1f}"),
 )

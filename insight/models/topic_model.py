@@ -23,49 +23,30 @@ from typing import Any
 import numpy as np
 
 from insight.errors import NotFittedError
+from insight.models.neighbours import exact_knn, neighbour_vote, normalise_rows
 from insight.models.quotes import pick_quotes
 from insight.models.subject import subject_text
+from insight.models.theme_merge import capped_average_linkage
+from insight.models.topic_labels import (
+    CX_STOP_WORDS,
+    ClusterPhrases,
+    candidates,
+    choose_labels,
+    is_filler,
+    label_or_example,
+)
 from insight.models.topic_params import TopicParams
 from insight.registry import register
 from insight.schemas import Topic
 
 OUTLIER = -1
+#: The bucket of clauses without a subject of their own (``_filler``). Polarity, as for any
+#: topic, is the mention's: its complaints and praise are the general complaint / praise.
+GENERAL = "General feedback"
 #: Cosine at which an indexed mention counts as the query's own text (float16 index rounding).
 SAME_TEXT = 0.999
 FORMAT_VERSION = 1
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
-#: Conversational filler common in customer comments; it carries no topic, so keep it out of labels.
-CX_STOP_WORDS = (
-    "hi",
-    "hello",
-    "hey",
-    "honestly",
-    "overall",
-    "thanks",
-    "thank",
-    "cheers",
-    "really",
-    "just",
-    "fair",
-    "ok",
-    "okay",
-    "yes",
-    "lol",
-    "pls",
-    "please",
-    "dont",
-    "didnt",
-    "im",
-    "ive",
-    "wont",
-    "cant",
-    "got",
-    "getting",
-    "did",
-    "does",
-    "went",
-    "said",
-)
 
 
 def auto_min_topic_size(n_docs: int) -> int:
@@ -73,49 +54,9 @@ def auto_min_topic_size(n_docs: int) -> int:
     return int(min(500, max(10, round(0.005 * n_docs))))
 
 
-def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
-
-
-def exact_knn(unit: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cosine k-nearest neighbours of unit vectors (self first, distance 0), in blocks.
-
-    Handing UMAP exact neighbours makes fits reproducible across processes: its approximate
-    search (NN-descent, used from 4,096 points) draws from numba's own unseeded RNG, so the same
-    seed gave different topics in different runs. It is also faster here (demo: 1.9 s + 18 s vs
-    40 s) and at least as accurate.
-    """
-    n = len(unit)
-    k = min(k, n)
-    indices = np.empty((n, k), dtype=np.int64)
-    distances = np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, block):
-        sims = unit[start : start + block] @ unit.T
-        rows = np.arange(sims.shape[0])
-        sims[rows, start + rows] = np.inf
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        part_sims = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-part_sims, axis=1, kind="stable")
-        indices[start : start + block] = np.take_along_axis(part, order, axis=1)
-        dist = 1.0 - np.take_along_axis(part_sims, order, axis=1)
-        dist[:, 0] = 0.0
-        distances[start : start + block] = np.maximum(dist, 0.0)
-    return indices, distances
-
-
-def neighbour_vote(labels: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The tagger's rule: each row's label is its neighbours' vote weighted by cosine
-    similarity (outliers vote too); also the winning share of the vote (confidence)."""
-    weights = np.clip(sims, 0.0, None) + 1e-6
-    classes, codes = np.unique(labels, return_inverse=True)
-    codes = codes.reshape(labels.shape)
-    votes = np.zeros((len(labels), len(classes)))
-    np.add.at(
-        votes, (np.repeat(np.arange(len(labels)), labels.shape[1]), codes.ravel()), weights.ravel()
-    )
-    best = votes.argmax(axis=1)
-    return classes[best], votes[np.arange(len(labels)), best] / votes.sum(axis=1)
+def subject_docs(texts: Sequence[str]) -> list[str]:
+    """What keywords and labels are drawn from: no handles, tags or redaction placeholders."""
+    return [PLACEHOLDER.sub(" ", subject_text(t)) for t in texts]
 
 
 def _present(labels: np.ndarray) -> list[int]:
@@ -126,43 +67,7 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray, topic_ids: list[int])
     if not topic_ids:
         return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
     rows = [embeddings[labels == t].mean(axis=0) for t in topic_ids]
-    return _normalise_rows(np.stack(rows)).astype(np.float32)
-
-
-UNLABELLED = "Unlabelled"
-
-
-def label_or_example(keywords: Sequence[str], example: str) -> str:
-    """Keywords read best; a group of stop words and placeholders ("keep it up", "call me on
-    [PHONE]") shows its most typical text instead of "Unlabelled"."""
-    label = make_label(keywords)
-    example = " ".join(example.split())
-    if label != UNLABELLED or not example:
-        return label
-    return example if len(example) <= 40 else example[:39] + "…"
-
-
-def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
-    """Readable label from ranked keywords, skipping terms already covered by a chosen phrase."""
-    chosen: list[str] = []
-    covered: set[str] = set()
-    for word in keywords:
-        parts = word.split()
-        tokens = {p[:-1] if len(p) > 3 and p.endswith("s") else p for p in parts}  # rate(s)
-        if tokens <= covered or len(tokens) < len(parts):  # "sort sort" reads as noise
-            continue
-        chosen.append(word)
-        covered |= tokens
-        if len(chosen) == max_terms:
-            break
-    if not chosen:
-        return UNLABELLED
-    return (
-        chosen[0][:1].upper()
-        + chosen[0][1:]
-        + (" · " if len(chosen) > 1 else "")
-        + " · ".join(chosen[1:])
-    )
+    return normalise_rows(np.stack(rows)).astype(np.float32)
 
 
 def time_calls(component: Any, method: str, stage: str, seconds: dict[str, float]) -> None:
@@ -194,6 +99,8 @@ class TopicModel:
         self.meta_: dict[str, Any] = {}
         self.index32_: np.ndarray | None = None
         self.seconds_: dict[str, float] = {}
+        self.filler_theme_: int | None = None
+        self._tagger: Any = None
 
     def params(self) -> dict[str, Any]:
         return {**self.p.model_dump(), "seed": self.seed}
@@ -221,8 +128,9 @@ class TopicModel:
             raise ValueError(f"{len(texts)} texts but {len(p_positive)} sentiment scores")
         if len(texts) < 20:
             raise ValueError(f"need at least 20 mentions to fit topics, got {len(texts)}")
-        embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
+        embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         self.seconds_ = {}
+        self.meta_ = {}
         started = time.perf_counter()
         knn = exact_knn(embeddings, self.p.umap_neighbors)
         self.seconds_["knn"] = time.perf_counter() - started
@@ -239,6 +147,7 @@ class TopicModel:
             close = sims[np.arange(len(outliers)), best] >= self.p.outlier_threshold
             labels[outliers[close]] = np.asarray(topic_ids)[best[close]]
         labels = self._settle(embeddings, labels)
+        phrases = self._labels(texts, embeddings, labels, embed)
         topic_ids = _present(labels)
         centroids = _centroids(embeddings, labels, topic_ids)
         self.labels_ = labels
@@ -251,8 +160,9 @@ class TopicModel:
             centroids,
             list(quotes_from if quotes_from is not None else texts),
             list(texts),
+            phrases,
         )
-        self.meta_ = {
+        self.meta_ |= {
             "n_fit": len(texts),
             "min_topic_size": self._min_size(len(texts)),
             "outlier_share_raw": float(np.mean(raw_labels == OUTLIER)),
@@ -339,57 +249,57 @@ class TopicModel:
             calculate_probabilities=False,
             verbose=False,
         )
-        docs = [PLACEHOLDER.sub(" ", subject_text(t)) for t in texts]
+        docs = subject_docs(texts)
         time_calls(umap_model, "fit", "reduce", self.seconds_)
         time_calls(hdbscan_model, "fit", "cluster", self.seconds_)
         with warnings.catch_warnings():
             # A fixed random_state makes UMAP single-threaded; that is the price of determinism.
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
             warnings.filterwarnings("ignore", message=".*precomputed_knn", category=UserWarning)
-            labels, _ = model.fit_transform(docs, embeddings)
-        groups = self._merge_groups(np.asarray(labels), embeddings, p_positive)
+            fine = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=np.int64)
+        filler = self._filler(docs, fine)
+        groups = self._merge_groups(fine, embeddings, p_positive, filler)
+        labels = fine
         if groups:
             model.merge_topics(docs, groups)
-            labels = model.topics_
+            labels = np.asarray(model.topics_, dtype=np.int64)
         keywords = {
             int(t): [w for w, _ in (model.get_topic(t) or []) if w]
-            for t in set(labels)
+            for t in set(labels.tolist())
             if t != OUTLIER
         }
-        return np.asarray(labels, dtype=np.int64), keywords
+        self.filler_theme_ = int(labels[fine == filler[0]][0]) if filler else None
+        return labels, keywords
 
     def _merge_groups(
-        self, labels: np.ndarray, embeddings: np.ndarray, p_positive: np.ndarray | None
+        self,
+        labels: np.ndarray,
+        embeddings: np.ndarray,
+        p_positive: np.ndarray | None,
+        filler: list[int],
     ) -> list[list[int]]:
-        """Fine clusters whose centroids lie within ``merge_distance`` (cosine, average linkage).
-
-        HDBSCAN finds dense phrasings; analysts want themes. Merging near-identical clusters gives
-        a readable number of topics. It trades detail for readability: measured by
-        ``bench/topic_quality.py`` (results in bench/README.md). Embeddings place "they fixed my
-        issue fast" near "the app update broke everything" (both about problems), so clusters
-        whose mean positive probability differs by more than ``merge_sentiment_gap`` are never
-        merged: a theme that mixes praise and complaints hides both.
+        """Fine clusters joined into themes (``theme_merge``): within ``merge_distance`` (cosine
+        of centroids, average linkage), no theme over ``max_theme_share`` of the clustered
+        mentions; filler clusters (no subject) form one group of their own. Embeddings place
+        "they fixed my issue fast" near "the app update broke everything" (both about
+        problems), so clusters whose mean positive probability differs by more than
+        ``merge_sentiment_gap`` are never merged. Measured by ``bench/topics_real.py``.
         """
-        from sklearn.cluster import AgglomerativeClustering
-
-        ids = sorted(t for t in set(labels.tolist()) if t != OUTLIER)
-        if self.p.merge_distance <= 0 or len(ids) < 3:
-            return []
-        centroids = _normalise_rows(np.stack([embeddings[labels == t].mean(axis=0) for t in ids]))
+        ids = _present(labels)
+        subjects = [t for t in ids if t not in filler]
+        groups = [filler] if len(filler) > 1 else []
+        if self.p.merge_distance <= 0 or len(subjects) < 3:
+            return groups
+        members = [labels == t for t in subjects]
+        centroids = normalise_rows(np.stack([embeddings[m].mean(axis=0) for m in members]))
         distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
         if p_positive is not None and self.p.merge_sentiment_gap < 1.0:
-            tone = np.array([float(np.mean(p_positive[labels == t])) for t in ids])
-            apart = np.abs(tone[:, None] - tone[None, :]) > self.p.merge_sentiment_gap
-            distances[apart] = 2.0  # the largest cosine distance: average linkage stops there
-        np.fill_diagonal(distances, 0.0)
-        groups = AgglomerativeClustering(
-            n_clusters=None,
-            distance_threshold=self.p.merge_distance,
-            metric="precomputed",
-            linkage="average",
-        ).fit_predict(distances)
-        merged = [[ids[i] for i in np.flatnonzero(groups == g)] for g in np.unique(groups)]
-        return [g for g in merged if len(g) > 1]
+            tone = np.array([float(np.mean(p_positive[m])) for m in members])
+            distances[np.abs(tone[:, None] - tone[None, :]) > self.p.merge_sentiment_gap] = 2.0
+        sizes = np.array([int(m.sum()) for m in members])
+        cap = self.p.max_theme_share * float(np.sum(labels != OUTLIER))
+        joined = capped_average_linkage(distances, sizes, self.p.merge_distance, cap)
+        return groups + [[subjects[i] for i in group] for group in joined]
 
     def _describe(
         self,
@@ -400,6 +310,7 @@ class TopicModel:
         centroids: np.ndarray,
         quote_texts: list[str],
         texts: list[str],
+        phrases: dict[int, str],
     ) -> list[Topic]:
         topics: list[Topic] = []
         for row, topic_id in enumerate(topic_ids):
@@ -407,9 +318,46 @@ class TopicModel:
             order = members[np.argsort(-(embeddings[members] @ centroids[row]), kind="stable")]
             quotes = pick_quotes(order, texts, quote_texts, embeddings, self.p.n_quotes)
             words = keywords.get(topic_id, [])[: self.p.n_keywords]
-            label = label_or_example(words, texts[order[0]])
+            label = phrases.get(topic_id) or label_or_example(words, texts[order[0]])
             topics.append(Topic(topic_id, label, words, len(members), quotes))
         return topics
+
+    def _phrases(self, docs: Sequence[str], labels: np.ndarray) -> dict[int, ClusterPhrases]:
+        """Noun phrases of each cluster's clauses (``topic_labels.candidates``, spaCy tagger)."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        from insight.models.bundled import load_spacy
+
+        if self._tagger is None:
+            self._tagger = load_spacy(("parser", "senter", "lemmatizer", "ner"))
+        members = {t: np.flatnonzero(labels == t) for t in _present(labels)}
+        stop = frozenset(ENGLISH_STOP_WORDS.union(CX_STOP_WORDS))
+        return candidates(members, docs, self._tagger, stop, self.seed)
+
+    def _filler(self, docs: Sequence[str], fine: np.ndarray) -> list[int]:
+        """Fine clusters without a subject of their own ("Sort it out", "Keep it up",
+        "Nothing"): they become one visible general bucket, never part of a subject's theme.
+        None when every cluster looks so (nothing to tell them from)."""
+        found = self._phrases(docs, fine)
+        filler = [t for t, cluster in found.items() if is_filler(cluster)]
+        self.meta_["filler_clusters"] = len(filler)
+        return filler if len(filler) < len(found) else []
+
+    def _labels(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        labels: np.ndarray,
+        embed: Callable[[list[str]], np.ndarray] | None,
+    ) -> dict[int, str]:
+        """Each theme's label: a noun phrase of its clauses, unique across themes; the general
+        bucket is named as such."""
+        ids = _present(labels)
+        found = self._phrases(subject_docs(texts), labels)
+        centroids = dict(zip(ids, _centroids(embeddings, labels, ids), strict=True))
+        general = self.filler_theme_
+        phrases = choose_labels({t: f for t, f in found.items() if t != general}, centroids, embed)
+        return phrases | ({general: GENERAL} if general in ids else {})
 
     def _settle(self, embeddings: np.ndarray, clusters: np.ndarray) -> np.ndarray:
         """The fit's assignments are the tagger's: index the clusters, then tag the fitted
@@ -450,7 +398,7 @@ class TopicModel:
         """
         if self.index_vectors_ is None or self.index_labels_ is None:
             raise NotFittedError("the topic model is not fitted; run `insight fit` first")
-        queries = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
+        queries = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         index = self._index_float32()
         k = min(self.p.tag_neighbors, len(index))
         labels = np.empty(len(queries), dtype=np.int64)

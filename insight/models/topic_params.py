@@ -31,6 +31,12 @@ class TopicParams(BaseModel):
         le=2.0,
         description="Merge fine clusters whose centroids are within this cosine distance; 0 = off.",
     )
+    max_theme_share: float = Field(
+        default=0.125,
+        gt=0.0,
+        le=1.0,
+        description="No theme merge may hold more than this share of the clustered mentions.",
+    )
     merge_sentiment_gap: float = Field(
         default=0.4,
         ge=0.0,

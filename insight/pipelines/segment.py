@@ -7,6 +7,7 @@ Only the ``senter`` component runs (no tagger/parser/NER): about 8,000 docs/s on
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,37 @@ def keep_whole(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
     return out
 
 
+RUN_ON_WORDS = 15
+SENTENCE_END = re.compile(r"[.!?;]\s")
+#: Words that never start a new point however they are written.
+NEVER_STARTS = frozenset({"I", "I'm", "I've", "I'd", "I'll", "Im", "Ive"})
+JOINING = frozenset({"CCONJ", "ADP", "DET", "SCONJ", "PART", "AUX"})
+
+
+def is_run_on(sentence: str) -> bool:
+    """A long sentence with no inner full stop: probably several that lost their punctuation."""
+    return len(WORD.findall(sentence)) >= RUN_ON_WORDS and not SENTENCE_END.search(sentence)
+
+
+def run_on_cuts(doc: Any, common: set[str]) -> list[int]:
+    """Character offsets in a tagged run-on sentence where a new sentence starts: at a
+    capitalised word after a lower-case one, unless the tagger reads it as a name and the batch
+    never writes it in lower case ("Stairs" cuts when "stairs" occurs; "Mercedes" does not)."""
+    cuts = []
+    for previous, token in itertools.pairwise(doc):
+        if (
+            token.text[:1].isupper()
+            and not token.is_upper
+            and token.text not in NEVER_STARTS
+            and (token.pos_ != "PROPN" or token.lower_ in common)
+            and previous.is_alpha
+            and previous.text[:1].islower()
+            and previous.pos_ not in JOINING
+        ):
+            cuts.append(token.idx)
+    return cuts
+
+
 def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Clause spans inside text[start:end], cut at contrast/addition markers."""
     pieces: list[tuple[int, int]] = []
@@ -77,6 +109,7 @@ class Segmenter:
     min_clause_words: int = 3
     batch_size: int = 256
     _nlp: Any = field(default=None, init=False, repr=False)
+    _tags: Any = field(default=None, init=False, repr=False)
 
     def _senter(self) -> Any:
         if self._nlp is None:
@@ -88,13 +121,51 @@ class Segmenter:
             self._nlp.enable_pipe("senter")
         return self._nlp
 
+    def _tagger(self) -> Any:
+        if self._tags is None:
+            from insight.models.bundled import load_spacy
+
+            self._tags = load_spacy(("parser", "senter", "lemmatizer", "ner"))
+        return self._tags
+
     def _sentence_spans(self, texts: Sequence[str]) -> Iterator[list[tuple[int, int]]]:
         if self.mode == "whole":
             yield from ([(0, len(t))] for t in texts)
             return
-        docs = self._senter().pipe(texts, batch_size=self.batch_size)
-        for text, doc in zip(texts, docs, strict=True):
-            yield keep_whole(text, [(s.start_char, s.end_char) for s in doc.sents])
+        for start in range(0, len(texts), self.batch_size):
+            chunk = texts[start : start + self.batch_size]
+            docs = self._senter().pipe(chunk, batch_size=self.batch_size)
+            spans = [
+                keep_whole(text, [(s.start_char, s.end_char) for s in doc.sents])
+                for text, doc in zip(chunk, docs, strict=True)
+            ]
+            yield from self._split_run_ons(chunk, spans)
+
+    def _split_run_ons(
+        self, texts: Sequence[str], spans: list[list[tuple[int, int]]]
+    ) -> list[list[tuple[int, int]]]:
+        """Sentences of exports that lost their punctuation ("Hot stuffy room air con not
+        working Filthy windows Wallpaper ripped") are cut where a capitalised common word
+        follows a lower-case word: spaCy's tagger tells a sentence start ("Filthy", "Wallpaper")
+        from a name ("Canary Wharf"). Only long sentences without inner punctuation are tagged."""
+        todo = [
+            (i, j)
+            for i, text_spans in enumerate(spans)
+            for j, (s, e) in enumerate(text_spans)
+            if is_run_on(texts[i][s:e])
+        ]
+        if not todo:
+            return spans
+        sentences = [texts[i][slice(*spans[i][j])] for i, j in todo]
+        common = {w for text in texts for w in WORD.findall(text) if w[:1].islower()}
+        docs = self._tagger().pipe(sentences, batch_size=64)
+        cuts = [run_on_cuts(doc, common) for doc in docs]
+        out = [list(text_spans) for text_spans in spans]
+        for (i, j), offsets in sorted(zip(todo, cuts, strict=True), reverse=True):
+            s, e = spans[i][j]
+            bounds = [s, *(s + o for o in offsets), e]
+            out[i][j : j + 1] = [(a, b) for a, b in itertools.pairwise(bounds)]
+        return out
 
     def split(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the mentions of one text."""

@@ -21,7 +21,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer
 
 from insight.errors import InsightError
-from insight.models.topic_model import label_or_example
+from insight.models.topic_labels import label_or_example
 from insight.schemas import Topic
 
 SYNTHETIC_BASE = 100_000
