@@ -160,7 +160,9 @@ def test_executive_digest_email(
     parts = _parts(message)
     text, html = parts["text/plain"].decode(), parts["text/html"].decode()
     assert "16 Nov 2026" in text and "95% CI" in text and "WHAT MOVED NPS" in text
-    assert "= " in text and " mix + " in text and '    "' in text  # mix/rate split and quotes
+    assert "= " in text and " mix + " in text  # mix/rate split
+    if "no topic changed significantly" not in text:  # 42 comments a week: often none is
+        assert '    "' in text  # a significant mover comes with its quotes
     assert "https://insight.example.com/ui/" in text and "/v1/changes?before_start=" in text
     assert 'src="cid:chart"' in html and "max-width:600px" in html
     assert parts["image/png"][:8] == b"\x89PNG\r\n\x1a\n" and parts["cid"] == "<chart>"

@@ -12,6 +12,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.theme_merge import capped_average_linkage
 from insight.models.topic_labels import label_or_example, make_label
 from insight.models.topic_model import (
     OUTLIER,
@@ -203,12 +204,30 @@ def test_theme_merge_keeps_praise_and_complaints_apart() -> None:
     embeddings = np.stack([centres[t] + 0.05 * rng.normal(size=384) for t in labels])
     praise_vs_complaint = np.where(labels == 1, 0.05, 0.9)  # cluster 1 is all complaints
     same_tone = np.full(len(labels), 0.9)
-    model = TopicModel(merge_distance=0.3, merge_sentiment_gap=0.4)
-    assert model._merge_groups(labels, embeddings, same_tone) == [[0, 1]]
-    assert model._merge_groups(labels, embeddings, praise_vs_complaint) == []
-    assert TopicModel(merge_distance=0.3, merge_sentiment_gap=1.0)._merge_groups(
-        labels, embeddings, praise_vs_complaint
-    ) == [[0, 1]]
+    model = TopicModel(merge_distance=0.3, merge_sentiment_gap=0.4, max_theme_share=1.0)
+    assert model._merge_groups(labels, embeddings, same_tone, []) == [[0, 1]]
+    assert model._merge_groups(labels, embeddings, praise_vs_complaint, []) == []
+    assert TopicModel(
+        merge_distance=0.3, merge_sentiment_gap=1.0, max_theme_share=1.0
+    )._merge_groups(labels, embeddings, praise_vs_complaint, []) == [[0, 1]]
+    # a theme may not hold more than max_theme_share of the mentions (here 60 of 90 > 0.5)
+    capped = TopicModel(merge_distance=0.3, merge_sentiment_gap=1.0, max_theme_share=0.5)
+    assert capped._merge_groups(labels, embeddings, same_tone, []) == []
+    # filler clusters form one group of their own, never joined to a subject's theme
+    assert model._merge_groups(labels, embeddings, same_tone, [0, 2]) == [[0, 2]]
+
+
+def test_capped_average_linkage() -> None:
+    distances = np.array(
+        [[0.0, 0.1, 0.2, 0.9], [0.1, 0.0, 0.15, 0.9], [0.2, 0.15, 0.0, 0.9], [0.9, 0.9, 0.9, 0.0]]
+    )
+    sizes = np.array([10, 10, 10, 10])
+    assert capped_average_linkage(distances, sizes, 0.5, 100) == [[0, 1, 2]]
+    assert capped_average_linkage(distances, sizes, 0.5, 20) == [[0, 1]]
+    assert capped_average_linkage(distances, sizes, 0.05, 100) == []
+    walled = distances.copy()
+    walled[0, 2] = walled[2, 0] = 2.0  # a hard wall: 0 and 2 never share a theme
+    assert capped_average_linkage(walled, sizes, 0.5, 100) == [[0, 1]]
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ counted in a seeded sample of each cluster's clauses. A candidate is *eligible* 
 it occurs in at least ``MIN_SHARE`` of them (so the label is a phrase of its clauses) and more
 often than across all clusters. Eligible candidates are ranked KeyBERT-style: share ×
 log(1 + lift) × cosine of the phrase's embedding to the cluster's centroid; labels are unique
-across topics (greedy by score). A cluster most of whose clauses contain no noun ("Sort it
+across topics (greedy by score). A cluster two thirds of whose clauses contain no noun ("Sort it
 out", "Keep it up", "Not happy", "Won't be ordering again"), or without an eligible phrase, is
 filler (``is_filler``). Keyword labels from c-TF-IDF stay as secondary detail (``make_label``),
 and the fallback when no phrase qualifies.
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 MIN_SHARE = 0.05
-MIN_SUBJECT_SHARE = 0.5
+MIN_SUBJECT_SHARE = 0.34
 MAX_PHRASE_WORDS = 3
 SAMPLE_PER_TOPIC = 300
 NOUNS = frozenset({"NOUN", "PROPN"})
@@ -161,7 +161,7 @@ def _shares(runs: list[set[str]]) -> dict[str, float]:
 
 
 def is_filler(cluster: ClusterPhrases) -> bool:
-    """Most of the cluster's clauses name no subject, or no phrase of its own qualifies."""
+    """Two thirds of the cluster's clauses name no subject, or no phrase of its own qualifies."""
     return cluster.subject_share < MIN_SUBJECT_SHARE or not cluster.phrases
 
 
@@ -169,9 +169,12 @@ def choose_labels(
     found: dict[int, ClusterPhrases],
     centroids: dict[int, np.ndarray],
     embed: Callable[[list[str]], np.ndarray] | None,
+    keywords: dict[int, list[str]] | None = None,
     top: int = 12,
 ) -> dict[int, str]:
-    """One phrase per cluster that has any, unique across clusters, best-scoring first."""
+    """One phrase per cluster that has any, unique across clusters, best-scoring first. A
+    phrase that is also one of the cluster's c-TF-IDF keywords (or part of one) counts double:
+    "site" in "navigate site" beats "pleasure" in "a pleasure to use"."""
     scored: list[tuple[float, int, str]] = []
     for t, cluster in found.items():
         items = cluster.phrases[:top]
@@ -182,8 +185,10 @@ def choose_labels(
             sims = np.clip(vectors @ centroids[t], 0.0, None)
         else:
             sims = np.ones(len(items))
+        words = " | ".join((keywords or {}).get(t, []))
         for c, sim in zip(items, sims, strict=True):
-            scored.append((c.share * math.log1p(c.lift) * float(sim), t, c.phrase))
+            bonus = 2.0 if re.search(rf"\b{re.escape(c.phrase)}\b", words) else 1.0
+            scored.append((c.share * math.log1p(c.lift) * float(sim) * bonus, t, c.phrase))
     labels: dict[int, str] = {}
     used: set[str] = set()
     for _, t, phrase in sorted(scored, key=lambda x: (-x[0], x[1], x[2])):

@@ -147,7 +147,7 @@ class TopicModel:
             close = sims[np.arange(len(outliers)), best] >= self.p.outlier_threshold
             labels[outliers[close]] = np.asarray(topic_ids)[best[close]]
         labels = self._settle(embeddings, labels)
-        phrases = self._labels(texts, embeddings, labels, embed)
+        phrases = self._labels(texts, embeddings, labels, embed, keywords)
         topic_ids = _present(labels)
         centroids = _centroids(embeddings, labels, topic_ids)
         self.labels_ = labels
@@ -349,6 +349,7 @@ class TopicModel:
         embeddings: np.ndarray,
         labels: np.ndarray,
         embed: Callable[[list[str]], np.ndarray] | None,
+        keywords: dict[int, list[str]],
     ) -> dict[int, str]:
         """Each theme's label: a noun phrase of its clauses, unique across themes; the general
         bucket is named as such."""
@@ -356,7 +357,8 @@ class TopicModel:
         found = self._phrases(subject_docs(texts), labels)
         centroids = dict(zip(ids, _centroids(embeddings, labels, ids), strict=True))
         general = self.filler_theme_
-        phrases = choose_labels({t: f for t, f in found.items() if t != general}, centroids, embed)
+        subjects = {t: f for t, f in found.items() if t != general}
+        phrases = choose_labels(subjects, centroids, embed, keywords)
         return phrases | ({general: GENERAL} if general in ids else {})
 
     def _settle(self, embeddings: np.ndarray, clusters: np.ndarray) -> np.ndarray:
