@@ -12,7 +12,8 @@ synthetic demo (planted topics; single-topic comments scored). Each corpus runs 
 - a fit on everything (seed 42): topics, the largest topic's share of comments, outlier share of
   mentions, tag-vs-fit (the saved model re-tagging the fit's mentions), NMI / ARI of each
   comment's topic (its longest mention's; unassigned counts as one cluster) against each label
-  level, share of labels whose first phrase occurs verbatim in ≥ 5% of the topic's clauses;
+  level, share of labels whose first phrase occurs verbatim in ≥ 5% of the topic's clauses, share
+  of mentions in the "General feedback" bucket (clauses without a subject);
 - a refit with seed 7 on the same store: seed stability = ARI between the two fits' comment topics;
 - a fit on a seeded half, then ``insight tag`` of the other half (new data of the same kind):
   outlier share and largest-topic share on the tagged half next to the fitted half's;
