@@ -82,6 +82,11 @@ def load_spacy(exclude: tuple[str, ...]) -> Any:
     return spacy.load(spacy_dir(), exclude=list(exclude))
 
 
+def load_spacy_tagger() -> Any:
+    """The bundled pipeline with just the part-of-speech tagger (token.pos_), no parser or NER."""
+    return load_spacy(("parser", "senter", "lemmatizer", "ner"))
+
+
 @cache
 def spacy_dir() -> Path:
     """Verified folder of the bundled spaCy English pipeline."""

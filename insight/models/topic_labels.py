@@ -201,7 +201,12 @@ def choose_labels(
 
 def singular(phrase: str) -> str:
     """ "Cards" and "card" name one subject: labels must differ by more than a plural s."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in phrase.split())
+    return " ".join(singular_word(w) for w in phrase.split())
+
+
+def singular_word(word: str) -> str:
+    """The word without a plural s ("rates" → "rate"; "bus" and "gas" stay)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
 
 def label_or_example(keywords: Sequence[str], example: str) -> str:
@@ -220,7 +225,7 @@ def make_label(keywords: Sequence[str], max_terms: int = 3) -> str:
     covered: set[str] = set()
     for word in keywords:
         parts = word.split()
-        tokens = {p[:-1] if len(p) > 3 and p.endswith("s") else p for p in parts}  # rate(s)
+        tokens = {singular_word(p) for p in parts}
         if tokens <= covered or len(tokens) < len(parts):  # "sort sort" reads as noise
             continue
         chosen.append(word)

@@ -99,7 +99,6 @@ class TopicModel:
         self.meta_: dict[str, Any] = {}
         self.index32_: np.ndarray | None = None
         self.seconds_: dict[str, float] = {}
-        self.filler_theme_: int | None = None
         self._tagger: Any = None
 
     def params(self) -> dict[str, Any]:
@@ -134,7 +133,7 @@ class TopicModel:
         started = time.perf_counter()
         knn = exact_knn(embeddings, self.p.umap_neighbors)
         self.seconds_["knn"] = time.perf_counter() - started
-        raw_labels, keywords = self._cluster(texts, embeddings, embed, p_positive, knn)
+        raw_labels, keywords, general = self._cluster(texts, embeddings, embed, p_positive, knn)
         clustered = sum(self.seconds_.values())
         self.seconds_["label"] = time.perf_counter() - started - clustered
         labels = raw_labels.copy()
@@ -147,7 +146,7 @@ class TopicModel:
             close = sims[np.arange(len(outliers)), best] >= self.p.outlier_threshold
             labels[outliers[close]] = np.asarray(topic_ids)[best[close]]
         labels = self._settle(embeddings, labels)
-        phrases = self._labels(texts, embeddings, labels, embed, keywords)
+        phrases = self._labels(texts, embeddings, labels, embed, keywords, general)
         topic_ids = _present(labels)
         centroids = _centroids(embeddings, labels, topic_ids)
         self.labels_ = labels
@@ -194,7 +193,9 @@ class TopicModel:
         embed: Callable[[list[str]], np.ndarray] | None,
         p_positive: np.ndarray | None,
         knn: tuple[np.ndarray, np.ndarray],
-    ) -> tuple[np.ndarray, dict[int, list[str]]]:
+    ) -> tuple[np.ndarray, dict[int, list[str]], int | None]:
+        """Theme of each mention (``-1`` = outlier), each theme's keywords, and the theme that
+        holds the filler clusters (the general bucket; None without one)."""
         from bertopic import BERTopic
         from bertopic.backend import BaseEmbedder
         from bertopic.representation import KeyBERTInspired
@@ -268,8 +269,8 @@ class TopicModel:
             for t in set(labels.tolist())
             if t != OUTLIER
         }
-        self.filler_theme_ = int(labels[fine == filler[0]][0]) if filler else None
-        return labels, keywords
+        general = int(labels[fine == filler[0]][0]) if filler else None
+        return labels, keywords, general
 
     def _merge_groups(
         self,
@@ -291,7 +292,7 @@ class TopicModel:
         if self.p.merge_distance <= 0 or len(subjects) < 3:
             return groups
         members = [labels == t for t in subjects]
-        centroids = normalise_rows(np.stack([embeddings[m].mean(axis=0) for m in members]))
+        centroids = _centroids(embeddings, labels, subjects)
         distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
         if p_positive is not None and self.p.merge_sentiment_gap < 1.0:
             tone = np.array([float(np.mean(p_positive[m])) for m in members])
@@ -326,10 +327,10 @@ class TopicModel:
         """Noun phrases of each cluster's clauses (``topic_labels.candidates``, spaCy tagger)."""
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        from insight.models.bundled import load_spacy
+        from insight.models.bundled import load_spacy_tagger
 
         if self._tagger is None:
-            self._tagger = load_spacy(("parser", "senter", "lemmatizer", "ner"))
+            self._tagger = load_spacy_tagger()
         members = {t: np.flatnonzero(labels == t) for t in _present(labels)}
         stop = frozenset(ENGLISH_STOP_WORDS.union(CX_STOP_WORDS))
         return candidates(members, docs, self._tagger, stop, self.seed)
@@ -350,13 +351,13 @@ class TopicModel:
         labels: np.ndarray,
         embed: Callable[[list[str]], np.ndarray] | None,
         keywords: dict[int, list[str]],
+        general: int | None,
     ) -> dict[int, str]:
         """Each theme's label: a noun phrase of its clauses, unique across themes; the general
         bucket is named as such."""
         ids = _present(labels)
         found = self._phrases(subject_docs(texts), labels)
         centroids = dict(zip(ids, _centroids(embeddings, labels, ids), strict=True))
-        general = self.filler_theme_
         subjects = {t: f for t, f in found.items() if t != general}
         phrases = choose_labels(subjects, centroids, embed, keywords)
         return phrases | ({general: GENERAL} if general in ids else {})

@@ -123,9 +123,9 @@ class Segmenter:
 
     def _tagger(self) -> Any:
         if self._tags is None:
-            from insight.models.bundled import load_spacy
+            from insight.models.bundled import load_spacy_tagger
 
-            self._tags = load_spacy(("parser", "senter", "lemmatizer", "ner"))
+            self._tags = load_spacy_tagger()
         return self._tags
 
     def _sentence_spans(self, texts: Sequence[str]) -> Iterator[list[tuple[int, int]]]:
@@ -164,7 +164,7 @@ class Segmenter:
         for (i, j), offsets in sorted(zip(todo, cuts, strict=True), reverse=True):
             s, e = spans[i][j]
             bounds = [s, *(s + o for o in offsets), e]
-            out[i][j : j + 1] = [(a, b) for a, b in itertools.pairwise(bounds)]
+            out[i][j : j + 1] = list(itertools.pairwise(bounds))
         return out
 
     def split(self, text: str) -> list[tuple[int, int]]:
