@@ -10,7 +10,9 @@ has a score (2.5–10, rounded to the 0–10 scale) and two texts, ``Negative_Re
 which say there is no complaint, not that there is one. Clauses of both fields
 are embedded and clustered into aspects with the engine's default topic model; a comment is the
 whole review. For every aspect with at least ``--min`` reviews on each side, the complaint side
-should be a drag (effect < 0) and the praise side a lift (effect > 0). Rows, in the same run:
+should be a drag (effect < 0) and the praise side a lift (effect > 0). The "General feedback"
+bucket (clauses with no subject, issue 14) stays in every model but is no aspect: its "complaint"
+clauses are mostly negative-field answers such as "Nothing It was amazing". Rows, in the same run:
 - sides (the engine's model, ``insight.analytics.polarity``: every side of every aspect in one
   OLS);
 - sides with a word-count control added (the option the engine leaves off);
@@ -37,7 +39,7 @@ from insight.analytics.polarity import length_control, polar_drivers, polar_matr
 from insight.analytics.scales import NPS_SCALE
 from insight.config import Config
 from insight.models.embedder import MiniLMEmbedder
-from insight.models.topic_model import OUTLIER
+from insight.models.topic_model import GENERAL, OUTLIER
 from insight.pipelines.components import build_segmenter, build_sentiment, build_topic_model
 
 #: A negative-field answer that means "no complaint" (the field is empty in substance).
@@ -88,8 +90,10 @@ def clauses(fields: pd.DataFrame, config: Config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def agreement(table: pd.DataFrame, minimum: int) -> tuple[int, int, int]:
-    """(aspects with both sides ≥ minimum, complaint sides < 0, praise sides > 0)."""
+def agreement(table: pd.DataFrame, minimum: int, general: set[int]) -> tuple[int, int, int]:
+    """(aspects with both sides ≥ minimum, complaint sides < 0, praise sides > 0); the
+    ``general`` topics (the "General feedback" bucket of subject-less clauses) are no aspect."""
+    table = table[~table["topic_id"].isin(general)]
     sides = table.pivot_table(index="topic_id", columns="polarity", values=["effect", "comments"])
     both = sides[
         (sides[("comments", "complaint")] >= minimum) & (sides[("comments", "praise")] >= minimum)
@@ -115,6 +119,7 @@ def main() -> None:
     model.fit(mentions["text"].tolist(), vectors, embed=embedder.encode)
     assert model.labels_ is not None
     mentions["topic_id"] = model.labels_
+    general = {t.topic_id for t in model.topics_ if t.label == GENERAL}
     fit_seconds = time.perf_counter() - started
     ids = pd.Index(reviews["id"])
     codes = NPS_SCALE.codes(reviews["score"].tolist())
@@ -123,17 +128,17 @@ def main() -> None:
     matrix = polar_matrix(ids, mentions, OUTLIER)
     rows = []
     for name, control in (("sides (engine)", None), ("sides + word-count control", length)):
-        n, c, p = agreement(polar_drivers(matrix, codes, weights, control), args.min)
+        n, c, p = agreement(polar_drivers(matrix, codes, weights, control), args.min, general)
         rows.append((name, n, c, p))
     # the engine's sentiment model instead of the field's polarity
     labels, _ = build_sentiment(config).predict(vectors, mentions["text"].tolist())
     predicted = mentions.assign(sentiment=labels)
     n, c, p = agreement(
-        polar_drivers(polar_matrix(ids, predicted, OUTLIER), codes, weights), args.min
+        polar_drivers(polar_matrix(ids, predicted, OUTLIER), codes, weights), args.min, general
     )
     rows.append(("sides, polarity from the engine's sentiment model", n, c, p))
     # plain mention drivers: one effect per aspect, polarity ignored
-    known = mentions[mentions["topic_id"] != OUTLIER]
+    known = mentions[(mentions["topic_id"] != OUTLIER) & ~mentions["topic_id"].isin(general)]
     plain = key_drivers(membership(ids, known), codes, max_shapley=0)
     share_negative = known.groupby("topic_id")["sentiment"].apply(
         lambda s: (s == "negative").mean()
@@ -145,8 +150,8 @@ def main() -> None:
 
     print(
         f"\nHotel reviews: {len(reviews)} reviews, {len(mentions)} clauses, "
-        f"{len(model.topics_)} aspects (fit {fit_seconds:.0f} s); aspects with ≥ {args.min} "
-        "reviews on each side.\n"
+        f"{len(model.topics_) - len(general)} aspects and {len(general)} general-feedback bucket "
+        f"(fit {fit_seconds:.0f} s); aspects with ≥ {args.min} reviews on each side.\n"
     )
     print("| model | aspects | complaint side is a drag | praise side is a lift | both right |")
     print("|---|---:|---:|---:|---:|")

@@ -273,6 +273,39 @@ def test_digests_show_pseudonyms_never_respondent_ids(fitted_demo: Config, tmp_p
     assert "resp-" not in hidden and "no respondent id" in hidden.split("CALL BACK")[1]
 
 
+def test_manager_and_frontline_digests_keep_complaints_and_praise_apart(
+    fitted_demo: Config, tmp_path: Path
+) -> None:
+    from insight.notifications.digest import build_digest
+    from insight.reads.advocacy import side_impacts
+
+    audiences = [
+        {"name": a, "audience": a, "schedule": "monthly", "scope": {"team": "North"},
+         "recipient": {"to": ["m@example.com"]}}
+        for a in ("manager", "frontline")
+    ]  # fmt: skip
+    config, _ = _config(fitted_demo, tmp_path, digests=audiences)
+    with Store(config.db_path) as store:
+        view = Engine(config, store).view()
+    window = (datetime(2026, 10, 1), datetime(2026, 11, 1))
+    manager = build_digest(config, config.digests[0], view, *window)
+    triggers = manager.text.split("ADVOCACY TRIGGERS")[1].split("TOP AGENTS")[0]
+    drags = re.findall(r"- dragging: (.+): (\w+) \(([-+][\d.]+) NPS", triggers)
+    lifts = re.findall(r"- lifting: (.+): (\w+) \(([-+][\d.]+) NPS", triggers)
+    assert drags and lifts and "other topics and sides held fixed" in triggers
+    assert all(side == "complaints" and float(v) < 0 for _, side, v in drags)
+    assert all(side == "praise" and float(v) > 0 for _, side, v in lifts)
+    # the most negative complaint side of the team's month leads
+    team = view.comments[(view.comments["team"] == "North")]
+    team = team[(team["created_at"] >= window[0]) & (team["created_at"] < window[1])]
+    mentions = view.assignments[view.assignments["comment_id"].isin(team["id"])]
+    sides = side_impacts(team.reset_index(drop=True), mentions, view.topics, view.scale)
+    worst = sides[sides["polarity"] == "complaint"].nsmallest(1, "impact").iloc[0]
+    assert f"{worst['label']} ({worst['impact']:+.1f} NPS points" in triggers
+    frontline = build_digest(config, config.digests[1], view, *window).text
+    assert " (complaint)" in frontline and " (praise)" in frontline
+
+
 def test_gives_up_after_max_attempts_and_says_why(fitted_demo: Config, tmp_path: Path) -> None:
     config, _ = _config(
         fitted_demo,

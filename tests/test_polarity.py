@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from insight.analytics.polarity import length_control, polar_drivers, polar_matrix
 
@@ -132,3 +133,33 @@ def test_the_demo_checkout_praise_and_complaints_are_recovered() -> None:
                 assert row["ci_low"] <= planted <= row["ci_high"], (side, row["effect"], planted)
             elif side == "praise":
                 assert row["ci_high"] < planted  # the bad control biases it down
+
+
+def test_a_scope_gets_its_sides_with_the_driver_model_or_alone_when_small() -> None:
+    """A team's month has enough scored comments for the side model; a team's day has not, and
+    gets each side's commenters against the rest instead (exact figures checked)."""
+    from insight.reads.advocacy import side_impacts
+    from insight.schemas import Topic
+
+    topics = [Topic(0, "Checkout", [], 0), Topic(1, "Delivery", [], 0)]
+    comments, mentions = _corpus(n=3000)
+    comments = comments.assign(score=comments["code"].map({1: 10, 0: 8, -1: 2}))
+    big = side_impacts(comments, mentions, topics).set_index(["topic_id", "polarity"])
+    assert set(big["method"]) == {"drivers"}
+    assert big.loc[(0, "complaint"), "impact"] < 0 < big.loc[(0, "praise"), "impact"]
+    assert big.loc[(0, "complaint"), "label"] == "Checkout: complaints"
+
+    day = pd.DataFrame({"id": [f"d{i}" for i in range(5)], "score": [0, 2, 10, 10, 8]})
+    said = pd.DataFrame(
+        {
+            "comment_id": ["d0", "d1", "d2", "d3", "d4", "d4"],
+            "topic_id": [0, 0, 0, 0, 1, 1],
+            "sentiment": ["negative", "negative", "positive", "positive", "neutral", "negative"],
+        }
+    )
+    small = side_impacts(day, said, topics).set_index(["topic_id", "polarity"])
+    assert set(small["method"]) == {"alone"}
+    # two detractors of five complain about checkout; the other three score +66.7 as a group
+    assert small.loc[(0, "complaint"), "impact"] == pytest.approx(0.4 * (-100 - 200 / 3))
+    assert small.loc[(0, "praise"), "impact"] > 0
+    assert small.loc[(0, "praise"), "comments"] == 2

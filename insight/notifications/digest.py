@@ -1,9 +1,10 @@
 """Digest content per audience, for one scope and one period, rendered as HTML email + text.
 
 Executive: NPS and its change with CI, the topics that moved it (mix vs rate), emerging topics,
-value at stake, quotes, links. Manager: the team's NPS and change, advocacy triggers (topics
-lifting and dragging the team's NPS), top agents, new detractors to call back. Front-line: the
-person's customers and what their comments said.
+value at stake, quotes, links. Manager: the team's NPS and change, advocacy triggers (the
+complaint sides dragging and the praise sides lifting the team's NPS), top agents, new detractors
+to call back. Front-line: the person's customers, what their comments were about and whether each
+subject was a complaint or praise.
 """
 
 from __future__ import annotations
@@ -14,22 +15,34 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 
+from insight.analytics.polarity import POLARITY_OF_SENTIMENT
 from insight.analytics.slices import nps_table
 from insight.config import Config, DigestConfig, Scope
 from insight.privacy.pseudonym import hidden
 from insight.reads import views
-from insight.reads.advocacy import BASELINE_EXPLAINED, compare_periods, compare_periods_by_side
+from insight.reads.advocacy import (
+    BASELINE_EXPLAINED,
+    compare_periods,
+    compare_periods_by_side,
+    side_impacts,
+)
 from insight.reads.views import Filters, View
 from insight.reports.charts import bar_chart_png
 from insight.reports.rendering import render
-from insight.schemas import UNASSIGNED_LABEL
 
 MAX_TOPICS = 5
 #: Complaint / praise lines an executive digest names beside the topic lines.
 MAX_SIDES = 3
 MAX_CALLBACKS = 20
+#: How a manager digest's triggers were measured (``side_impacts``'s method), in one line.
+TRIGGER_METHODS = {
+    "drivers": "each side's effect with the other topics and sides held fixed",
+    "alone": "a side's commenters against the rest (too few scored comments to hold the "
+    "other topics fixed)",
+}
 
 
 @dataclass
@@ -195,14 +208,11 @@ def _manager(
     current: View,
     respondent: Callable[[object], str | None],
 ) -> bytes | None:
-    impacts = [
-        r
-        for r in views.topic_overview(current, 1)
-        if r.impact is not None and r.topic_id >= 0 and r.label != UNASSIGNED_LABEL
-    ]
-    ranked = sorted(impacts, key=lambda r: r.impact or 0.0)
-    drags = [r for r in ranked[:3] if (r.impact or 0) < 0]
-    lifts = [r for r in ranked[::-1][:3] if (r.impact or 0) > 0]
+    sides = side_impacts(current.comments, current.assignments, current.topics, current.scale)
+    complaints = sides[(sides["polarity"] == "complaint") & (sides["impact"] < 0)]
+    praise = sides[(sides["polarity"] == "praise") & (sides["impact"] > 0)]
+    drags = [_trigger(r) for r in complaints.nsmallest(3, "impact").itertuples()]
+    lifts = [_trigger(r) for r in praise.nlargest(3, "impact").itertuples()]
     agents = nps_table(current.comments, ["agent"])
     agents = agents[agents["n"] >= 3].sort_values(["nps", "n"], ascending=False).head(3)
     groups = views.score_groups(current.comments["score"], current.scale)
@@ -211,6 +221,7 @@ def _manager(
     context |= {
         "drags": drags,
         "lifts": lifts,
+        "triggers_method": TRIGGER_METHODS[str(sides["method"].iloc[0])] if len(sides) else None,
         "agents": [(str(r.agent), float(r.nps), int(r.n)) for r in agents.itertuples()],
         "callbacks": [_comment_row(r, respondent) for r in detractors.itertuples()],
     }
@@ -218,22 +229,27 @@ def _manager(
     if not shown:
         return None
     return bar_chart_png(
-        [r.label for r in shown],
-        [r.impact or 0.0 for r in shown],
+        [r["label"] for r in shown],
+        [r["impact"] for r in shown],
         "Impact on the team's NPS (points)",
     )
+
+
+def _trigger(r: Any) -> dict[str, Any]:
+    return {"label": r.label, "impact": float(r.impact), "comments": int(r.comments)}
 
 
 def _frontline(
     context: dict[str, Any], current: View, respondent: Callable[[object], str | None]
 ) -> None:
     labels = {t.topic_id: t.label for t in current.topics}
-    topics_of = (
-        current.assignments[current.assignments["topic_id"] >= 0]
-        .groupby("comment_id")["topic_id"]
-        .apply(lambda ids: sorted({labels.get(int(i), "") for i in ids} - {""}))
-        .to_dict()
+    known = current.assignments[current.assignments["topic_id"].isin(labels)]
+    known = known[known["topic_id"] >= 0]
+    sides = known["sentiment"].map(POLARITY_OF_SENTIMENT)
+    named = known["topic_id"].map(labels) + np.where(
+        sides.isin(["complaint", "praise"]), " (" + sides.fillna("") + ")", ""
     )
+    topics_of = named.groupby(known["comment_id"]).apply(lambda n: sorted(set(n))).to_dict()
     rows = current.comments.sort_values("created_at", ascending=False)
     context["customers"] = [
         _comment_row(r, respondent) | {"topics": topics_of.get(r.id, [])} for r in rows.itertuples()

@@ -157,6 +157,45 @@ def panel_polar_drivers(
     return table
 
 
+def side_impacts(
+    comments: pd.DataFrame,
+    assignments: pd.DataFrame,
+    topics: list[Topic],
+    scale: AdvocacyScale = NPS_SCALE,
+) -> pd.DataFrame:
+    """Each topic's complaint, praise and neutral side in a scope (a team, a period): topic_id,
+    label ("Refund delay: complaints"), polarity, comments, impact, method. ``method`` is
+    "drivers" (each side's effect with the others held fixed, ``polar_drivers``) where the scope
+    has enough scored comments for that model, else "alone" (a side's commenters against the
+    rest, the leave-one-out impact of a topic), so a team's small day still gets its triggers."""
+    period = np.zeros(len(comments), dtype=np.int64)
+    panel = Panel.polar_from_frames(comments, assignments, OUTLIER, period, scale)
+    columns = ["topic_id", "label", "polarity", "comments", "impact", "method"]
+    names = {
+        (t.topic_id, side): f"{t.label}: {SIDE_NAMES[side]}" for t in topics for side in POLARITIES
+    }
+    table = panel_polar_drivers(panel, topics)
+    if not table.empty:
+        sides = zip(table["topic_id"], table["polarity"], strict=True)
+        labels = [names.get((t, s), str(t)) for t, s in sides]
+        return table.assign(label=labels, method="drivers")[columns]
+    keys = {polar_key(t, side): (t, side) for t, side in panel.matrix.columns}
+    alone = panel_topic_table(panel.matrix.set_axis(list(keys), axis=1), panel.codes, panel.weights)
+    if alone.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = [keys[int(k)] for k in alone["topic_id"]]
+    return pd.DataFrame(
+        {
+            "topic_id": [t for t, _ in pairs],
+            "label": [names.get(p, str(p[0])) for p in pairs],
+            "polarity": [side for _, side in pairs],
+            "comments": alone["comments"].to_numpy(),
+            "impact": alone["impact"].to_numpy(),
+            "method": "alone",
+        }
+    ).dropna(subset=["impact"])
+
+
 def drivers(
     comments: pd.DataFrame,
     assignments: pd.DataFrame,
