@@ -122,6 +122,11 @@ class TopicOut(BaseModel):
 
 class TopicsResponse(BaseModel):
     model_id: str
+    metric: str = Field(
+        default="NPS",
+        description="What every nps figure is: NPS, or Score index under [scale] measure = mean "
+        "(100 × the mean score placed on −1…+1).",
+    )
     comments: int
     coverage: float = Field(description="Share of comments with at least one topic.")
     overall: NPSOut | None
@@ -247,6 +252,11 @@ class DriversResponse(BaseModel):
 
 class SummaryResponse(BaseModel):
     model_id: str
+    metric: str = Field(
+        default="NPS",
+        description="What every nps figure is: NPS, or Score index under [scale] measure = mean "
+        "(100 × the mean score placed on −1…+1).",
+    )
     comments: int
     coverage: float = Field(description="Share of comments with at least one topic.")
     scored: int

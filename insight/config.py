@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -122,6 +123,12 @@ class ScaleConfig(_Strict):
     custom: tuple[int, int, int, int] | None = Field(
         default=None, description="kind = custom: [minimum, maximum, promoter_min, detractor_max]"
     )
+    measure: Literal["net", "mean"] = Field(
+        default="net",
+        description="net: promoters minus detractors (NPS-style); mean: a score index, 100 × "
+        "the mean of each score placed on −1…+1 (reads back as the mean score); the promoter / "
+        "detractor cuts still name score groups (filters, call-backs, new-detractor alerts).",
+    )
     confirmed: bool = Field(
         default=False,
         description="Ingest even when the scores look like another scale (all within 1–5 "
@@ -130,11 +137,11 @@ class ScaleConfig(_Strict):
 
     def scale(self) -> AdvocacyScale:
         if self.kind != "custom":
-            return SCALES[self.kind]
+            return replace(SCALES[self.kind], measure=self.measure)
         if self.custom is None:
             raise ValueError("[scale] kind = custom needs custom = [min, max, promoter_min, "
                              "detractor_max]")  # fmt: skip
-        return AdvocacyScale("custom", *self.custom)
+        return AdvocacyScale("custom", *self.custom, measure=self.measure)
 
     @model_validator(mode="after")
     def _valid(self) -> ScaleConfig:
@@ -407,6 +414,15 @@ class Config(_Strict):
         for bound, value in (("score_min", scale.minimum), ("score_max", scale.maximum)):
             ingest[bound] = value if ingest.get(bound) is None else ingest[bound]
         return {**data, "ingest": ingest}
+
+    @model_validator(mode="after")
+    def _value_needs_groups(self) -> Config:
+        if self.scale.measure == "mean" and self.value.enabled:
+            raise ValueError(
+                '[value] counts promoters and detractors; [scale] measure = "mean" has no '
+                'such figure: set measure = "net" or leave [value] out'
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

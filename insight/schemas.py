@@ -68,7 +68,8 @@ class Topic:
 
 @dataclass(slots=True, frozen=True)
 class NPSStat:
-    """NPS of a group with its counts and a 95% confidence interval."""
+    """NPS (or a score index) of a group with its counts, a 95% confidence interval and the
+    standard error it came from."""
 
     n: int
     promoters: int
@@ -77,6 +78,7 @@ class NPSStat:
     nps: float
     ci_low: float
     ci_high: float
+    se: float
 
 
 @dataclass(slots=True, frozen=True)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import astuple
 
 import numpy as np
 import pytest
 
-from insight.analytics.nps import adjusted_wald_se, counts, nps_from_counts, nps_stat
+from insight.analytics.nps import (
+    adjusted_wald_se,
+    counts,
+    nps_from_codes,
+    nps_from_counts,
+    nps_stat,
+)
 
 
 def test_counts_and_point_estimate() -> None:
@@ -28,6 +35,11 @@ def test_adjusted_wald_by_hand() -> None:
     assert stat.nps == pytest.approx(10.0)
     assert stat.ci_low == pytest.approx(centre - 1.959963984540054 * expected_se)
     assert stat.ci_high == pytest.approx(centre + 1.959963984540054 * expected_se)
+    assert stat.se == pytest.approx(expected_se)
+    # the same from the codes (the moments route every scale uses)
+    codes = np.array([1.0] * 30 + [0.0] * 50 + [-1.0] * 20)
+    again = nps_from_codes(codes)
+    assert again is not None and astuple(again) == pytest.approx(astuple(stat))
 
 
 def test_interval_never_collapses_and_stays_in_range() -> None:

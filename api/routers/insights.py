@@ -80,6 +80,7 @@ async def summary(state: State, _: SummaryReader, chosen: FilterParams) -> Summa
         ranked = sorted(topics, key=lambda t: t.impact or 0.0)
         return SummaryResponse(
             model_id=snap.model_id,
+            metric=snap.scale.metric,
             comments=comments,
             coverage=reads.coverage(store, snap, chosen),
             scored=overall.n if overall else 0,
@@ -100,6 +101,7 @@ async def topics(state: State, _: SummaryReader, chosen: FilterParams) -> Topics
         comments, overall = reads.overall(store, snap, chosen)
         return TopicsResponse(
             model_id=snap.model_id,
+            metric=snap.scale.metric,
             comments=comments,
             coverage=reads.coverage(store, snap, chosen),
             overall=nps_out(overall),

@@ -118,6 +118,7 @@ async function load(event) {
   status("Loading…");
   try {
     const report = await api("/v1/topics");
+    document.querySelectorAll(".metric").forEach((el) => { el.textContent = report.metric; });
     $("nps").textContent = report.overall ? report.overall.nps.toFixed(1) : "–";
     $("nps-ci").textContent = report.overall
       ? `95% CI ${report.overall.ci_low.toFixed(1)} to ${report.overall.ci_high.toFixed(1)}` : "";

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from insight.analytics.nps import Z95, adjusted_wald_se, nps_from_codes
+from insight.analytics.nps import Z95, nps_from_codes
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 
 
@@ -29,11 +29,9 @@ def membership(comment_ids: pd.Index, assignments: pd.DataFrame) -> pd.DataFrame
 
 
 def _per_observation_variance(codes: np.ndarray, weights: np.ndarray) -> float:
-    p, d = (
-        float(np.average(codes > 0, weights=weights)),
-        float(np.average(codes < 0, weights=weights)),
-    )
-    return 100.0**2 * max(p + d - (p - d) ** 2, 1e-12)
+    """Variance of 100·code (on −1/0/+1 codes: 100²·[p + d − (p − d)²])."""
+    mean = float(np.average(codes, weights=weights))
+    return 100.0**2 * max(float(np.average(codes * codes, weights=weights)) - mean**2, 1e-12)
 
 
 def shrinkage_strength(nps: np.ndarray, se: np.ndarray, sigma2: float) -> float:
@@ -58,7 +56,7 @@ def topic_table(
 
     ``comments``: ``id`` and ``score``; ``assignments``: ``comment_id``, ``topic_id`` and
     optionally ``sentiment`` (negative/neutral/positive). Columns: topic_id, comments, share,
-    n (scored), promoters, passives, detractors, nps, ci_low, ci_high, nps_shrunk, impact,
+    n (scored), promoters, passives, detractors, nps, ci_low, ci_high, se, nps_shrunk, impact,
     impact_low, impact_high, low_volume, and nps_<sentiment> / n_<sentiment> if given.
     """
     ids = pd.Index(comments["id"])
@@ -109,19 +107,12 @@ def panel_topic_table(
                 nps=with_t.nps,
                 ci_low=with_t.ci_low,
                 ci_high=with_t.ci_high,
-                se=adjusted_wald_se(with_t.promoters, with_t.detractors, with_t.n),
+                se=with_t.se,
             )
         if with_t is not None and without_t is not None:
             s = with_t.n / total_scored
             gap = with_t.nps - without_t.nps
-            var = (
-                s**2
-                * (
-                    adjusted_wald_se(with_t.promoters, with_t.detractors, with_t.n) ** 2
-                    + adjusted_wald_se(without_t.promoters, without_t.detractors, without_t.n) ** 2
-                )
-                + gap**2 * s * (1 - s) / total_scored
-            )
+            var = s**2 * (with_t.se**2 + without_t.se**2) + gap**2 * s * (1 - s) / total_scored
             value = s * gap
             row.update(
                 impact=value,
@@ -139,9 +130,7 @@ def panel_topic_table(
         n > 0, (n * table["nps"].fillna(0) + k * centre) / (n + k), np.nan
     )
     table["low_volume"] = table["n"] < min_n
-    return table.drop(columns="se").sort_values(
-        ["comments", "topic_id"], ascending=[False, True], ignore_index=True
-    )
+    return table.sort_values(["comments", "topic_id"], ascending=[False, True], ignore_index=True)
 
 
 def _with_sentiment(

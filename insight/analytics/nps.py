@@ -5,6 +5,9 @@
 * The interval uses the adjusted-Wald correction (Rocks, "Confidence intervals for the Net
   Promoter Score", 2016): n + 3, promoters + ¾, detractors + ¾, which keeps coverage near the
   nominal level for small n and never collapses to zero width at p = 1 or d = 1.
+* The same from any codes on −1…+1 (a mean-score index, ``scales``): the adjusted-Wald
+  pseudo-counts are ¾ of an observation at +1 and at −1 and 1½ at 0, so the mean and variance
+  are taken over the codes plus those three; on −1/0/+1 codes it is exactly the formula above.
 * Difference of two independent NPS: SE = √(SE₁² + SE₂²), z-test for significance.
 * Topic impact (leave-one-out, with its interval) lives in ``insight.analytics.impact``.
 """
@@ -49,18 +52,28 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, z: float = Z
     n = promoters + passives + detractors
     if n <= 0:
         raise ValueError("NPS needs at least one score")
-    nps = 100.0 * (promoters - detractors) / n
+    return _stat(n, promoters, passives, detractors, float(promoters - detractors),
+                 float(promoters + detractors), z)  # fmt: skip
+
+
+def _stat(
+    n: int, promoters: int, passives: int, detractors: int, total: float, squares: float, z: float
+) -> NPSStat:
+    """From the codes' count, sum and sum of squares (adjusted-Wald pseudo-counts added)."""
     n_adj = n + 3
-    centre = 100.0 * ((promoters + 0.75) - (detractors + 0.75)) / n_adj
-    half = z * adjusted_wald_se(promoters, detractors, n)
+    centre = total / n_adj
+    variance = max((squares + 1.5) / n_adj - centre**2, 0.0)
+    se = 100.0 * math.sqrt(variance / n_adj)
+    half = z * se
     return NPSStat(
         n,
         promoters,
         passives,
         detractors,
-        nps,
-        max(-100.0, centre - half),
-        min(100.0, centre + half),
+        100.0 * total / n,
+        max(-100.0, 100.0 * centre - half),
+        min(100.0, 100.0 * centre + half),
+        se,
     )
 
 
@@ -72,7 +85,8 @@ def nps_stat(scores: Iterable[int], z: float = Z95) -> NPSStat:
 def nps_from_codes(
     codes: np.ndarray, z: float = Z95, weights: np.ndarray | None = None
 ) -> NPSStat | None:
-    """NPS of −1/0/+1 codes (NaN = no score); None when nothing is scored.
+    """NPS (or a score index) of codes on −1…+1 (NaN = no score); None when nothing is scored.
+    Promoters / passives / detractors count codes above, at and below 0.
 
     ``weights`` counts how many comments each code stands for (a compressed panel).
     """
@@ -81,17 +95,16 @@ def nps_from_codes(
     n = int(w[scored].sum())
     if n == 0:
         return None
-    promoters = int(w[scored & (codes > 0)].sum())
-    detractors = int(w[scored & (codes < 0)].sum())
-    return nps_from_counts(promoters, n - promoters - detractors, detractors, z)
+    c, ws = codes[scored], w[scored]
+    promoters = int(ws[c > 0].sum())
+    detractors = int(ws[c < 0].sum())
+    total, squares = float(ws @ c), float(ws @ (c * c))
+    return _stat(n, promoters, n - promoters - detractors, detractors, total, squares, z)
 
 
 def difference(a: NPSStat, b: NPSStat) -> tuple[float, float, float]:
     """(b − a, z, two-sided p) for two independent groups: SE = √(SE_a² + SE_b²)."""
-    se = math.hypot(
-        adjusted_wald_se(a.promoters, a.detractors, a.n),
-        adjusted_wald_se(b.promoters, b.detractors, b.n),
-    )
+    se = math.hypot(a.se, b.se)
     delta = b.nps - a.nps
     z = delta / se if se > 0 else 0.0
     return delta, z, two_sided_p(z)
@@ -99,10 +112,7 @@ def difference(a: NPSStat, b: NPSStat) -> tuple[float, float, float]:
 
 def difference_ci(a: NPSStat, b: NPSStat, z: float = 1.959963984540054) -> tuple[float, float]:
     """95% interval for b − a (same standard error as ``difference``)."""
-    se = math.hypot(
-        adjusted_wald_se(a.promoters, a.detractors, a.n),
-        adjusted_wald_se(b.promoters, b.detractors, b.n),
-    )
+    se = math.hypot(a.se, b.se)
     delta = b.nps - a.nps
     return delta - z * se, delta + z * se
 

@@ -4,12 +4,20 @@ NPS uses 0–10 with promoters 9–10 and detractors 0–6. CSAT-style 1–5 que
 with a configurable mapping (default: 5 = promoter, 4 = passive, 1–3 = detractor, i.e. the
 "top box minus bottom three" net score). Every other statistic works on the −1/0/+1 codes, so
 they apply to any scale.
+
+``measure = "mean"`` reports a mean score instead of a net score: a score's code is its place on
+the scale mapped linearly onto −1…+1 (minimum −1, maximum +1), so every figure is a *score index*,
+100 × the mean code (−100: everyone at the minimum, +100: everyone at the maximum), which reads
+back as a mean score (``mean_score``). Every statistic is linear in the codes (means, OLS effects,
+the what-changed decomposition) or uses their variance, so each applies unchanged; the promoter /
+detractor cuts still name score groups (filters, call-backs, alerts on a new detractor).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +30,16 @@ class AdvocacyScale:
     maximum: int
     promoter_min: int
     detractor_max: int
+    measure: Literal["net", "mean"] = "net"
+
+    @property
+    def metric(self) -> str:
+        """What every headline figure is called on this scale."""
+        return "NPS" if self.measure == "net" else "Score index"
+
+    def mean_score(self, index: float) -> float:
+        """The mean score a score index (``measure = "mean"``) stands for."""
+        return self.minimum + (index / 100.0 + 1.0) / 2.0 * (self.maximum - self.minimum)
 
     def __post_init__(self) -> None:
         if not self.minimum <= self.detractor_max < self.promoter_min <= self.maximum:
@@ -30,7 +48,18 @@ class AdvocacyScale:
             )
 
     def codes(self, scores: Iterable[float | int | None]) -> np.ndarray:
-        """+1 / 0 / −1 per score; NaN for a missing score. Out-of-range scores raise."""
+        """The code every statistic averages, per score: +1 / 0 / −1 (``measure = "net"``) or
+        the score's place on −1…+1 (``"mean"``); NaN for a missing score. Out-of-range raise."""
+        values = self._values(scores)
+        if self.measure == "net":
+            return self._groups(values)
+        return 2.0 * (values - self.minimum) / (self.maximum - self.minimum) - 1.0
+
+    def groups(self, scores: Iterable[float | int | None]) -> np.ndarray:
+        """+1 / 0 / −1 per score (promoter, passive, detractor by the cuts); NaN if missing."""
+        return self._groups(self._values(scores))
+
+    def _values(self, scores: Iterable[float | int | None]) -> np.ndarray:
         values = (
             pd.Series(list(scores), dtype=object)
             .astype("Float64")
@@ -43,6 +72,10 @@ class AdvocacyScale:
                 f"{int(bad.sum())} score(s) outside {self.minimum}–{self.maximum} on the "
                 f"{self.name} scale, e.g. {values[bad][0]:g}"
             )
+        return values
+
+    def _groups(self, values: np.ndarray) -> np.ndarray:
+        present = ~np.isnan(values)
         out = np.full(values.shape, np.nan)
         out[present] = np.where(
             values[present] >= self.promoter_min,

@@ -10,7 +10,7 @@ import pandas as pd
 from insight.analytics.nps import nps_from_codes
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 
-SLICE_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
+SLICE_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high", "se"]
 
 
 def nps_table(
@@ -21,7 +21,7 @@ def nps_table(
 ) -> pd.DataFrame:
     """One row per slice (or one row overall when ``by`` is empty); unscored rows are ignored.
 
-    Columns: the ``by`` keys, then n, promoters, passives, detractors, nps, ci_low, ci_high.
+    Columns: the ``by`` keys, then n, promoters, passives, detractors, nps, ci_low, ci_high, se.
     """
     missing = [c for c in [*by, score_column] if c not in frame.columns]
     if missing:
@@ -47,6 +47,7 @@ def nps_table(
                 stat.nps,
                 stat.ci_low,
                 stat.ci_high,
+                stat.se,
             ]
         )
     return pd.DataFrame(rows, columns=[*by, *SLICE_COLUMNS])

@@ -112,8 +112,9 @@ def _nps_below(
         AlertEvent(
             rule,
             f"{end:%Y-%m-%d}",
-            f"{rule.name}: NPS {stat.nps:+.0f} is under {threshold:+.0f} — {rule.scope.describe()}",
-            f"NPS over the {rule.window_days} days to {end:%d %b %Y}: {stat.nps:+.1f} "
+            f"{rule.name}: {scale.metric} {stat.nps:+.0f} is under {threshold:+.0f} — "
+            f"{rule.scope.describe()}",
+            f"{scale.metric} over the {rule.window_days} days to {end:%d %b %Y}: {stat.nps:+.1f} "
             f"(95% CI {stat.ci_low:+.1f} to {stat.ci_high:+.1f}, n={stat.n}); "
             f"threshold {threshold:+.0f}.",
             {"nps": round(stat.nps, 2), "n": stat.n, "threshold": threshold},

@@ -120,12 +120,13 @@ def build_digest(
         chart = _manager(config, context, current, respondent)
     else:
         _frontline(context, current, respondent)
-    nps_text = "no scored comments" if overall is None else f"NPS {overall.nps:+.0f}"
+    metric = whole.scale.metric
+    nps_text = "no scored comments" if overall is None else f"{metric} {overall.nps:+.0f}"
     subject = f"{digest.name}: {nps_text}, {start:%d %b}–{end:%d %b %Y} ({context['scope']})"
     return Rendered(
         subject=subject,
-        text=render("digest.txt.j2", **context),
-        html=render("digest.html.j2", **context, has_chart=chart is not None),
+        text=render("digest.txt.j2", whole.scale, **context),
+        html=render("digest.html.j2", whole.scale, **context, has_chart=chart is not None),
         chart_png=chart,
         data={
             "digest": digest.name,
@@ -198,7 +199,7 @@ def _executive(config: Config, context: dict[str, Any], current: View, change: A
     return bar_chart_png(
         [m["label"] for m in movers + rest],
         [m["total"] for m in movers + rest],
-        "Contribution to the NPS change (points)",
+        f"Contribution to the {current.scale.metric} change (points)",
     )
 
 
@@ -213,7 +214,7 @@ def _manager(
     praise = sides[(sides["polarity"] == "praise") & (sides["impact"] > 0)]
     drags = [_trigger(r) for r in complaints.nsmallest(3, "impact").itertuples()]
     lifts = [_trigger(r) for r in praise.nlargest(3, "impact").itertuples()]
-    agents = nps_table(current.comments, ["agent"])
+    agents = nps_table(current.comments, ["agent"], current.scale)
     agents = agents[agents["n"] >= 3].sort_values(["nps", "n"], ascending=False).head(3)
     groups = views.score_groups(current.comments["score"], current.scale)
     detractors = current.comments[(groups == "detractor").to_numpy()]
@@ -231,7 +232,7 @@ def _manager(
     return bar_chart_png(
         [r["label"] for r in shown],
         [r["impact"] for r in shown],
-        "Impact on the team's NPS (points)",
+        f"Impact on the team's {current.scale.metric} (points)",
     )
 
 

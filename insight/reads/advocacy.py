@@ -20,7 +20,6 @@ from insight.analytics.nps import nps_from_codes
 from insight.analytics.periods import period_change
 from insight.analytics.polarity import POLARITIES, polar_drivers
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
-from insight.analytics.slices import nps_table
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
 from insight.reads.panel import Panel
@@ -41,12 +40,8 @@ def _stat(row: Any) -> NPSStat:
         float(row.nps),
         float(row.ci_low),
         float(row.ci_high),
+        float(row.se),
     )
-
-
-def nps_by(comments: pd.DataFrame, column: str) -> list[tuple[str, NPSStat]]:
-    """NPS per value of ``column`` (values without any score are left out)."""
-    return [(str(getattr(r, column)), _stat(r)) for r in nps_table(comments, [column]).itertuples()]
 
 
 def _labels(topics: list[Topic]) -> dict[int, str]:

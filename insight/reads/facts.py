@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from insight.analytics.nps import nps_from_codes, nps_from_counts
+from insight.analytics.nps import nps_from_codes
 from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
@@ -197,11 +197,9 @@ class ReadModel:
         out = []
         for value, group in rows.groupby("value", dropna=True, sort=True):
             codes = snap.scale.codes([int(s) for s in group["score"]])
-            n = group["n"].to_numpy()
-            stat = nps_from_counts(
-                int(n[codes > 0].sum()), int(n[codes == 0].sum()), int(n[codes < 0].sum())
-            )
-            out.append((str(value), stat))
+            stat = nps_from_codes(codes, weights=group["n"].to_numpy())
+            if stat is not None:
+                out.append((str(value), stat))
         return out
 
     def topic_rows(

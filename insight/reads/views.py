@@ -82,7 +82,7 @@ class View:
 
 def score_groups(scores: pd.Series, scale: AdvocacyScale = NPS_SCALE) -> pd.Series:
     """promoter / passive / detractor / unscored per score on ``scale``."""
-    codes = pd.Series(scale.codes(scores.tolist()), index=scores.index)
+    codes = pd.Series(scale.groups(scores.tolist()), index=scores.index)
     return codes.map({1.0: "promoter", 0.0: "passive", -1.0: "detractor"}).fillna("unscored")
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from insight.analytics.scales import NPS_SCALE, AdvocacyScale
+
 
 def _signed(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -42,9 +44,10 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    """Render ``template`` (e.g. ``report.md.j2``) from the package's templates."""
-    return environment().get_template(template).render(**context)
+def render(template: str, scale: AdvocacyScale = NPS_SCALE, **context: Any) -> str:
+    """Render ``template`` (e.g. ``report.md.j2``) from the package's templates; ``metric`` names
+    the headline figure of ``scale`` ("NPS", or "Score index" for a mean score)."""
+    return environment().get_template(template).render(metric=scale.metric, scale=scale, **context)
 
 
 def emotion_line(shares: dict[str, float] | None, most: int = 2, floor: float = 0.05) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from insight.analytics.scales import NPS_SCALE, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
 from insight.models.topic_model import OUTLIER
 from insight.reads.advocacy import BASELINE_EXPLAINED, PeriodReport
@@ -41,6 +42,7 @@ class ReportData:
     emotions: dict[int, dict[str, float]] = field(default_factory=dict)  # topic -> share each
     polar_change: PeriodReport | None = None  # what changed, complaints and praise apart
     baseline_explained: str = BASELINE_EXPLAINED
+    scale: AdvocacyScale = NPS_SCALE
 
     @property
     def by_impact(self) -> list[TopicImpact]:
@@ -107,6 +109,7 @@ def build_report(
         coverage=panel.coverage(OUTLIER),
         emotions=reads.emotion_shares(store, snap, everything),
         polar_change=polar_change,
+        scale=snap.scale,
     )
 
 
@@ -134,8 +137,8 @@ def side_by_side(polar: pd.DataFrame, min_volume: int) -> list[dict[str, Any]]:
 
 def render_report(data: ReportData) -> dict[str, str]:
     return {
-        "md": render("report.md.j2", r=data),
-        "html": render("report.html.j2", r=data),
+        "md": render("report.md.j2", data.scale, r=data),
+        "html": render("report.html.j2", data.scale, r=data),
     }
 
 
