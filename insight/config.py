@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -18,12 +17,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from insight.analytics.scales import SCALES, AdvocacyScale
 from insight.analytics.value import AdvocacyValue
 from insight.errors import ConfigError
 from insight.models.topic_params import TopicParams
 from insight.privacy.redactor import REDACT_KINDS, RedactKind
 from insight.registry import check_name
+from insight.scale_config import ScaleConfig
 from insight.schemas import INPUT_FIELDS
 
 
@@ -110,43 +109,6 @@ class IngestConfig(_Strict):
         both from its ``[scale]``)."""
         low = 0 if self.score_min is None else self.score_min
         return low, 10 if self.score_max is None else self.score_max
-
-
-class ScaleConfig(_Strict):
-    """How a score maps to promoter / passive / detractor; every figure uses it."""
-
-    kind: Literal["nps", "rating10", "csat5", "stars5", "custom"] = Field(
-        default="nps",
-        description="nps 0–10 (9–10 promoter, 0–6 detractor); rating10 1–10 (same cuts); "
-        "csat5 / stars5 1–5 (5 promoter, 1–3 detractor); custom: see `custom`.",
-    )
-    custom: tuple[int, int, int, int] | None = Field(
-        default=None, description="kind = custom: [minimum, maximum, promoter_min, detractor_max]"
-    )
-    measure: Literal["net", "mean"] = Field(
-        default="net",
-        description="net: promoters minus detractors (NPS-style); mean: a score index, 100 × "
-        "the mean of each score placed on −1…+1 (reads back as the mean score); the promoter / "
-        "detractor cuts still name score groups (filters, call-backs, new-detractor alerts).",
-    )
-    confirmed: bool = Field(
-        default=False,
-        description="Ingest even when the scores look like another scale (all within 1–5 "
-        "under a 0–10 scale, say); otherwise ingest stops and names the likely scale.",
-    )
-
-    def scale(self) -> AdvocacyScale:
-        if self.kind != "custom":
-            return replace(SCALES[self.kind], measure=self.measure)
-        if self.custom is None:
-            raise ValueError("[scale] kind = custom needs custom = [min, max, promoter_min, "
-                             "detractor_max]")  # fmt: skip
-        return AdvocacyScale("custom", *self.custom, measure=self.measure)
-
-    @model_validator(mode="after")
-    def _valid(self) -> ScaleConfig:
-        self.scale()  # raises with the reason when the custom cuts do not fit
-        return self
 
 
 class CleanConfig(_Strict):
