@@ -65,6 +65,7 @@ def topic_out(
     return TopicOut(
         topic_id=row.topic_id,
         label=row.label,
+        parent=topic.parent if topic else None,
         keywords=topic.keywords if topic else [],
         quotes=topic.quotes if topic else [],
         pinned=row.topic_id in snap.topic_map.pinned(),

@@ -40,6 +40,10 @@ class MentionOut(BaseModel):
     topic_id: int
     topic_label: str
     confidence: float
+    subtopic_id: int | None = Field(
+        None, description="The fitted model's subtopic (under the topic; edits apply to topics)."
+    )
+    subtopic_label: str | None = None
     sentiment: str
     p_positive: float = Field(description="Expected polarity 0..1: P(positive) + ½·P(neutral).")
     emotion: str | None = Field(
@@ -100,6 +104,7 @@ class PolarSide(BaseModel):
 class TopicOut(BaseModel):
     topic_id: int
     label: str
+    parent: int | None = Field(None, description="A subtopic's theme (level=subtopic).")
     keywords: list[str]
     quotes: list[str]
     pinned: bool

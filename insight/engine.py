@@ -24,6 +24,7 @@ from insight.config import Config, SourceConfig
 from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import TopicModel
+from insight.models.topic_tree import Level
 from insight.notifications.notify import Notifier
 from insight.pipelines.components import build_embedder, build_redactor
 from insight.pipelines.distributed import ModelSpec
@@ -39,7 +40,7 @@ from insight.reads.views import View, ViewCache, load_view
 from insight.reports.report import build_report, write_report
 from insight.schemas import Comment
 from insight.store import Store
-from insight.taxonomy.curation import load_topic_map
+from insight.taxonomy.curation import load_topic_map, subtopic_map
 from insight.taxonomy.edits import TopicMap
 
 TAGGED_COLUMNS = [
@@ -252,8 +253,13 @@ class Engine:
         embed = self.embed if topic_map.needs_embeddings else None
         return self.cache.views.get(self.store, topic_map, embed, self.config.scale.scale())
 
-    def snapshot(self) -> Snapshot:
-        """The read facts brought up to date with the store (the version reads answer at)."""
+    def snapshot(self, level: Level = "theme") -> Snapshot:
+        """The read facts brought up to date with the store (the version reads answer at), for
+        the themes (taxonomy edits applied) or the fitted subtopics under them."""
+        if level == "subtopic":
+            sub_map = subtopic_map(self.store, active_model_id(self.store))
+            snap = self.cache.reads.sync(self.store, sub_map, (0, 0), None)
+            return replace(snap, scale=self.config.scale.scale())
         topic_map, version = self.cache.taxonomy_at(self.config, self.store)
         embed = self.embed if topic_map.needs_embeddings else None
         snap = self.cache.reads.sync(self.store, topic_map, version, embed)

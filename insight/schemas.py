@@ -64,6 +64,7 @@ class Topic:
     keywords: list[str]
     size: int
     quotes: list[str] = field(default_factory=list)
+    parent: int | None = None  # a subtopic's theme (None on a theme)
 
 
 @dataclass(slots=True, frozen=True)

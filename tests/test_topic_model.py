@@ -12,7 +12,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
-from insight.models.theme_merge import capped_average_linkage
+from insight.models.theme_merge import capped_average_linkage, theme_groups
 from insight.models.topic_labels import label_or_example, make_label
 from insight.models.topic_model import (
     OUTLIER,
@@ -66,6 +66,51 @@ def test_save_load_and_tag_agreement(
     # the saved arrays are plain numeric arrays: loading never unpickles anything
     with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
         assert all(arrays[k].dtype != object for k in arrays.files)
+
+
+def test_subtopics_sit_under_their_theme_and_tagging_reproduces_both_levels(
+    fitted: TopicModel, banking_slice: Slice, tmp_path: Path
+) -> None:
+    """Two levels stored at fit time: every subtopic has one parent theme, a mention's theme is
+    its subtopic's parent, and the saved model tags the fitted mentions as the fit did."""
+    _, intents, vectors = banking_slice
+    assert fitted.labels_ is not None and fitted.subtopic_labels_ is not None
+    themes = {t.topic_id for t in fitted.topics_}
+    assert len(fitted.subtopics_) >= len(fitted.topics_)
+    assert all(s.parent in themes for s in fitted.subtopics_)
+    parents = fitted.tree_.themes_of(fitted.subtopic_labels_)
+    assert np.array_equal(parents, fitted.labels_)
+    for sub in fitted.subtopics_:
+        assert sub.label and sub.size == int(np.sum(fitted.subtopic_labels_ == sub.topic_id))
+    loaded = TopicModel.load(fitted.save(tmp_path / "model"))
+    tagged, _, subtopics = loaded.tag(vectors)
+    assert np.array_equal(tagged, fitted.labels_)
+    assert np.array_equal(subtopics, fitted.subtopic_labels_)
+    assert [s.parent for s in loaded.subtopics_] == [s.parent for s in fitted.subtopics_]
+    # the finer level separates the intents at least as well as the themes do
+    fine = normalized_mutual_info_score(intents, fitted.subtopic_labels_)
+    assert fine >= normalized_mutual_info_score(intents, fitted.labels_) - 1e-9
+
+
+def test_a_one_level_model_saved_before_subtopics_still_loads_and_tags(
+    fitted: TopicModel, banking_slice: Slice, tmp_path: Path
+) -> None:
+    _, _, vectors = banking_slice
+    folder = fitted.save(tmp_path / "model")
+    document = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    themes, _ = fitted.transform(vectors)
+    for key in ("subtopics", "parents"):
+        document.pop(key)
+    document["format_version"] = 1
+    with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+        saved = {k: arrays[k] for k in arrays.files}
+    saved["index_labels"] = fitted.tree_.themes_of(saved["index_labels"]).astype(np.int32)
+    np.savez(folder / "arrays.npz", **saved)
+    (folder / "model.json").write_text(json.dumps(document), encoding="utf-8")
+    old = TopicModel.load(folder)
+    assert old.subtopics_ == []
+    tagged, _, subtopics = old.tag(vectors)
+    assert np.array_equal(tagged, themes) and np.array_equal(subtopics, tagged)
 
 
 FIELDS = (("Negative_Review", "No Negative"), ("Positive_Review", "No Positive"))
@@ -204,17 +249,13 @@ def test_theme_merge_keeps_praise_and_complaints_apart() -> None:
     embeddings = np.stack([centres[t] + 0.05 * rng.normal(size=384) for t in labels])
     praise_vs_complaint = np.where(labels == 1, 0.05, 0.9)  # cluster 1 is all complaints
     same_tone = np.full(len(labels), 0.9)
-    model = TopicModel(merge_distance=0.3, merge_sentiment_gap=0.4, max_theme_share=1.0)
-    assert model._merge_groups(labels, embeddings, same_tone, []) == [[0, 1]]
-    assert model._merge_groups(labels, embeddings, praise_vs_complaint, []) == []
-    assert TopicModel(
-        merge_distance=0.3, merge_sentiment_gap=1.0, max_theme_share=1.0
-    )._merge_groups(labels, embeddings, praise_vs_complaint, []) == [[0, 1]]
+    assert theme_groups(labels, embeddings, same_tone, [], (0.3, 0.4, 1.0)) == [[0, 1]]
+    assert theme_groups(labels, embeddings, praise_vs_complaint, [], (0.3, 0.4, 1.0)) == []
+    assert theme_groups(labels, embeddings, None, [], (0.3, 1.0, 1.0)) == [[0, 1]]
     # a theme may not hold more than max_theme_share of the mentions (here 60 of 90 > 0.5)
-    capped = TopicModel(merge_distance=0.3, merge_sentiment_gap=1.0, max_theme_share=0.5)
-    assert capped._merge_groups(labels, embeddings, same_tone, []) == []
+    assert theme_groups(labels, embeddings, same_tone, [], (0.3, 1.0, 0.5)) == []
     # filler clusters form one group of their own, never joined to a subject's theme
-    assert model._merge_groups(labels, embeddings, same_tone, [0, 2]) == [[0, 2]]
+    assert theme_groups(labels, embeddings, same_tone, [0, 2], (0.3, 0.4, 1.0)) == [[0, 2]]
 
 
 def test_capped_average_linkage() -> None:

@@ -31,6 +31,7 @@ from api.security import DetailReader, State, SummaryReader
 from api.state import AppState
 from insight.errors import InsightError
 from insight.models.topic_model import OUTLIER
+from insight.models.topic_tree import Level
 from insight.reads import views
 from insight.reads.advocacy import BASELINE_EXPLAINED, PeriodReport
 from insight.reads.facts import ReadModel, Snapshot
@@ -41,6 +42,13 @@ from insight.taxonomy.edits import MAX_PARTS, MIN_PARTS
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 FilterParams = Annotated[Filters, Depends(filters)]
+LevelParam = Annotated[
+    Level,
+    Query(
+        description="theme: the topics (taxonomy edits applied); subtopic: the fitted "
+        "subtopics under them, each with its theme as parent."
+    ),
+]
 T = TypeVar("T")
 
 
@@ -55,19 +63,23 @@ def _topics(
     return [topic_out(r, snap, sides, emotions) for r in rows]
 
 
-async def _read(state: AppState, answer: Callable[[ReadModel, Store, Snapshot], T]) -> T:
+async def _read(
+    state: AppState, answer: Callable[[ReadModel, Store, Snapshot], T], level: Level = "theme"
+) -> T:
     """Answer from the read facts, on this worker thread's own cursor (never waits for a write)."""
 
     def work() -> T:
         with state.reader() as store:
-            snap = state.reading_engine(store).snapshot()
+            snap = state.reading_engine(store).snapshot(level)
             return answer(state.cache.reads, store, snap)
 
     return await run_in_threadpool(work)
 
 
 @router.get("/summary", response_model=SummaryResponse)
-async def summary(state: State, _: SummaryReader, chosen: FilterParams) -> SummaryResponse:
+async def summary(
+    state: State, _: SummaryReader, chosen: FilterParams, level: LevelParam = "theme"
+) -> SummaryResponse:
     """Executive summary: NPS with its 95% CI and the topics that pull it down or up most."""
 
     def answer(reads: ReadModel, store: Store, snap: Snapshot) -> SummaryResponse:
@@ -90,11 +102,13 @@ async def summary(state: State, _: SummaryReader, chosen: FilterParams) -> Summa
             biggest_boosts=[t for t in ranked[::-1][:5] if (t.impact or 0) > 0],
         )
 
-    return await _read(state, answer)
+    return await _read(state, answer, level)
 
 
 @router.get("/topics", response_model=TopicsResponse)
-async def topics(state: State, _: SummaryReader, chosen: FilterParams) -> TopicsResponse:
+async def topics(
+    state: State, _: SummaryReader, chosen: FilterParams, level: LevelParam = "theme"
+) -> TopicsResponse:
     """Every topic: label, keywords, quotes, volume, NPS and impact on NPS with 95% CIs."""
 
     def answer(reads: ReadModel, store: Store, snap: Snapshot) -> TopicsResponse:
@@ -108,7 +122,7 @@ async def topics(state: State, _: SummaryReader, chosen: FilterParams) -> Topics
             topics=_topics(state, reads, store, snap, chosen),
         )
 
-    return await _read(state, answer)
+    return await _read(state, answer, level)
 
 
 def _known(snap: Snapshot, topic_id: int) -> None:
@@ -164,6 +178,7 @@ async def topic_detail(
     chosen: FilterParams,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 20,
+    level: LevelParam = "theme",
 ) -> TopicDetail:
     """One topic with its statistics, sentiment counts and a page of verbatims (newest first)."""
     if limit > state.settings.max_page_size:
@@ -180,6 +195,7 @@ async def topic_detail(
             row = TopicOut(
                 topic_id=topic_id,
                 label=topic.label if topic else UNASSIGNED_LABEL,
+                parent=topic.parent if topic else None,
                 keywords=[],
                 quotes=[],
                 pinned=topic_id in snap.topic_map.pinned(),
@@ -202,7 +218,7 @@ async def topic_detail(
             verbatims=[VerbatimOut(**item) for item in items],
         )
 
-    return await _read(state, answer)
+    return await _read(state, answer, level)
 
 
 def _side(line: Any) -> Any:
@@ -229,6 +245,7 @@ async def changes(
         Literal["topic", "polarity"],
         Query(description="polarity: each topic's complaints, praise and neutral mentions apart."),
     ] = "topic",
+    level: LevelParam = "theme",
 ) -> ChangesResponse:
     """What changed between two periods: ΔNPS with CI split exactly into topic mix and rate."""
     windows = (
@@ -245,7 +262,7 @@ async def changes(
         except ValueError as exc:
             raise InsightError(str(exc)) from None
 
-    report = await _read(state, answer)
+    report = await _read(state, answer, level)
     if report is None:
         raise NotFound("one of the periods has no scored comments; widen the date ranges")
     s = report.summary
@@ -294,7 +311,9 @@ async def changes(
 
 
 @router.get("/drivers", response_model=DriversResponse)
-async def drivers(state: State, _: SummaryReader, chosen: FilterParams) -> DriversResponse:
+async def drivers(
+    state: State, _: SummaryReader, chosen: FilterParams, level: LevelParam = "theme"
+) -> DriversResponse:
     """Key drivers: each topic's effect on a comment's NPS contribution (OLS, HC3 95% CI, BH q)."""
     snap, table, polar = await _read(
         state,
@@ -303,6 +322,7 @@ async def drivers(state: State, _: SummaryReader, chosen: FilterParams) -> Drive
             reads.drivers(store, snap, chosen),
             reads.polar_drivers(store, snap, chosen),
         ),
+        level,
     )
     return DriversResponse(
         model_id=snap.model_id,

@@ -28,6 +28,8 @@ def _response(outcome: TagOutcome) -> TagResponse:
                 topic_id=int(r.topic_id),
                 topic_label=r.label,
                 confidence=float(r.confidence),
+                subtopic_id=int(r.subtopic_id) if r.subtopic_label is not None else None,
+                subtopic_label=r.subtopic_label,
                 sentiment=r.sentiment,
                 p_positive=float(r.p_positive),
                 emotion=r.emotion,

@@ -10,6 +10,19 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
+def present_ids(labels: np.ndarray, outlier: int = -1) -> list[int]:
+    """The cluster ids in ``labels``, sorted, without the outlier id."""
+    return sorted(t for t in set(labels.tolist()) if t != outlier)
+
+
+def centroids_of(embeddings: np.ndarray, labels: np.ndarray, ids: list[int]) -> np.ndarray:
+    """Unit mean vector of each id's rows, in the order of ``ids``."""
+    if not ids:
+        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    rows = [embeddings[labels == t].mean(axis=0) for t in ids]
+    return normalise_rows(np.stack(rows)).astype(np.float32)
+
+
 def exact_knn(unit: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine k-nearest neighbours of unit vectors (self first, distance 0), in blocks.
 

@@ -10,6 +10,40 @@ from __future__ import annotations
 
 import numpy as np
 
+from insight.models.neighbours import centroids_of, present_ids
+
+
+def theme_groups(
+    labels: np.ndarray,
+    embeddings: np.ndarray,
+    p_positive: np.ndarray | None,
+    filler: list[int],
+    limits: tuple[float, float, float],
+) -> list[list[int]]:
+    """Fine clusters joined into themes: within ``merge_distance`` (cosine of centroids, average
+    linkage), no theme over ``max_theme_share`` of the clustered mentions (``limits`` holds those
+    two and ``merge_sentiment_gap``); filler clusters (no subject) form one group of their own.
+    Embeddings place "they fixed my issue fast" near "the app update broke everything" (both
+    about problems), so clusters whose mean positive probability (``p_positive``, None = no
+    guard) differs by more than the gap are never merged. Measured by ``bench/topics_real.py``."""
+    merge_distance, sentiment_gap, max_share = limits
+    ids = present_ids(labels)
+    subjects = [t for t in ids if t not in filler]
+    groups = [filler] if len(filler) > 1 else []
+    if merge_distance <= 0 or len(subjects) < 3:
+        return groups
+    members = [labels == t for t in subjects]
+    centroids = centroids_of(embeddings, labels, subjects)
+    distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
+    if p_positive is not None:
+        tone = np.array([float(np.mean(p_positive[m])) for m in members])
+        distances[np.abs(tone[:, None] - tone[None, :]) > sentiment_gap] = 2.0
+    sizes = np.array([int(m.sum()) for m in members])
+    joined = capped_average_linkage(
+        distances, sizes, merge_distance, max_share * float(np.sum(labels != -1))
+    )
+    return groups + [[subjects[i] for i in group] for group in joined]
+
 
 def capped_average_linkage(
     distances: np.ndarray, sizes: np.ndarray, threshold: float, cap: float

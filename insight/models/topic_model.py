@@ -16,17 +16,23 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from insight.errors import NotFittedError
-from insight.models.neighbours import exact_knn, neighbour_vote, normalise_rows
+from insight.models.neighbours import (
+    centroids_of,
+    exact_knn,
+    neighbour_vote,
+    normalise_rows,
+    present_ids,
+)
 from insight.models.quotes import pick_quotes
 from insight.models.subject import subject_text
-from insight.models.theme_merge import capped_average_linkage
+from insight.models.theme_merge import theme_groups
 from insight.models.topic_labels import (
     CX_STOP_WORDS,
     ClusterPhrases,
@@ -36,6 +42,7 @@ from insight.models.topic_labels import (
     label_or_example,
 )
 from insight.models.topic_params import TopicParams
+from insight.models.topic_tree import Hierarchy, reduce_outliers, vote_within
 from insight.registry import register
 from insight.schemas import Topic
 
@@ -45,7 +52,7 @@ OUTLIER = -1
 GENERAL = "General feedback"
 #: Cosine at which an indexed mention counts as the query's own text (float16 index rounding).
 SAME_TEXT = 0.999
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
 
 
@@ -59,15 +66,23 @@ def subject_docs(texts: Sequence[str]) -> list[str]:
     return [PLACEHOLDER.sub(" ", subject_text(t)) for t in texts]
 
 
-def _present(labels: np.ndarray) -> list[int]:
-    return sorted(t for t in set(labels.tolist()) if t != OUTLIER)
+@dataclass(frozen=True)
+class Clusters:
+    """What clustering found: each mention's theme and fine cluster (subtopic), keywords of
+    both levels, the fine clusters' noun phrases, and the general bucket's theme (or None)."""
+
+    themes: np.ndarray
+    fine: np.ndarray
+    keywords: dict[int, list[str]]
+    fine_keywords: dict[int, list[str]]
+    fine_phrases: dict[int, ClusterPhrases]
+    general: int | None
 
 
-def _centroids(embeddings: np.ndarray, labels: np.ndarray, topic_ids: list[int]) -> np.ndarray:
-    if not topic_ids:
-        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
-    rows = [embeddings[labels == t].mean(axis=0) for t in topic_ids]
-    return normalise_rows(np.stack(rows)).astype(np.float32)
+def _keywords(model: Any, labels: np.ndarray) -> dict[int, list[str]]:
+    """Each topic's keywords from a fitted BERTopic (its current topics)."""
+    ids = present_ids(labels)
+    return {int(t): [w for w, _ in (model.get_topic(t) or []) if w] for t in ids}
 
 
 def time_calls(component: Any, method: str, stage: str, seconds: dict[str, float]) -> None:
@@ -93,6 +108,9 @@ class TopicModel:
         self.seed = seed
         self.topics_: list[Topic] = []
         self.labels_: np.ndarray | None = None
+        self.subtopics_: list[Topic] = []
+        self.subtopic_labels_: np.ndarray | None = None
+        self.tree_ = Hierarchy({})
         self.centroids_: np.ndarray | None = None
         self.index_vectors_: np.ndarray | None = None
         self.index_labels_: np.ndarray | None = None
@@ -133,38 +151,35 @@ class TopicModel:
         started = time.perf_counter()
         knn = exact_knn(embeddings, self.p.umap_neighbors)
         self.seconds_["knn"] = time.perf_counter() - started
-        raw_labels, keywords, general = self._cluster(texts, embeddings, embed, p_positive, knn)
+        found = self._cluster(texts, embeddings, embed, p_positive, knn)
         clustered = sum(self.seconds_.values())
         self.seconds_["label"] = time.perf_counter() - started - clustered
-        labels = raw_labels.copy()
-        topic_ids = _present(labels)
-        if self.p.outliers == "reduce" and topic_ids:
-            centroids = _centroids(embeddings, labels, topic_ids)
-            outliers = np.flatnonzero(labels == OUTLIER)
-            sims = embeddings[outliers] @ centroids.T
-            best = sims.argmax(axis=1)
-            close = sims[np.arange(len(outliers)), best] >= self.p.outlier_threshold
-            labels[outliers[close]] = np.asarray(topic_ids)[best[close]]
-        labels = self._settle(embeddings, labels)
-        phrases = self._labels(texts, embeddings, labels, embed, keywords, general)
-        topic_ids = _present(labels)
-        centroids = _centroids(embeddings, labels, topic_ids)
-        self.labels_ = labels
-        self.centroids_ = centroids
-        self.topics_ = self._describe(
-            topic_ids,
-            keywords,
-            labels,
-            embeddings,
-            centroids,
-            list(quotes_from if quotes_from is not None else texts),
-            list(texts),
-            phrases,
+        themes, fine = found.themes.copy(), found.fine.copy()
+        self.tree_ = Hierarchy({f: int(themes[fine == f][0]) for f in present_ids(fine)})
+        if self.p.outliers == "reduce":
+            reduce_outliers(embeddings, themes, fine, self.tree_, self.p.outlier_threshold)
+        labels, subtopics = self._settle(embeddings, fine)
+        phrases = self._labels(texts, embeddings, labels, embed, found.keywords, found.general)
+        quote_texts = list(quotes_from if quotes_from is not None else texts)
+        self.labels_, self.subtopic_labels_ = labels, subtopics
+        self.topics_, self.centroids_ = self._level(
+            labels, embeddings, found.keywords, phrases, quote_texts, texts
         )
+        fine_ids = present_ids(subtopics)
+        fine_centroids = dict(
+            zip(fine_ids, centroids_of(embeddings, subtopics, fine_ids), strict=True)
+        )
+        fine_phrases = {t: f for t, f in found.fine_phrases.items() if t in fine_centroids}
+        names = choose_labels(fine_phrases, fine_centroids, embed, found.fine_keywords)
+        described, _ = self._level(
+            subtopics, embeddings, found.fine_keywords, names, quote_texts, texts
+        )
+        self.subtopics_ = [replace(t, parent=self.tree_.parents[t.topic_id]) for t in described]
         self.meta_ |= {
             "n_fit": len(texts),
             "min_topic_size": self._min_size(len(texts)),
-            "outlier_share_raw": float(np.mean(raw_labels == OUTLIER)),
+            "outlier_share_raw": float(np.mean(found.themes == OUTLIER)),
+            "subtopics": len(self.subtopics_),
             "outlier_share": float(np.mean(labels == OUTLIER)),
         }
         return self
@@ -193,9 +208,9 @@ class TopicModel:
         embed: Callable[[list[str]], np.ndarray] | None,
         p_positive: np.ndarray | None,
         knn: tuple[np.ndarray, np.ndarray],
-    ) -> tuple[np.ndarray, dict[int, list[str]], int | None]:
-        """Theme of each mention (``-1`` = outlier), each theme's keywords, and the theme that
-        holds the filler clusters (the general bucket; None without one)."""
+    ) -> Clusters:
+        """Fine cluster and theme of each mention (``-1`` = outlier), with keywords and noun
+        phrases of each, and the theme holding the filler clusters (the general bucket)."""
         from bertopic import BERTopic
         from bertopic.backend import BaseEmbedder
         from bertopic.representation import KeyBERTInspired
@@ -258,70 +273,47 @@ class TopicModel:
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
             warnings.filterwarnings("ignore", message=".*precomputed_knn", category=UserWarning)
             fine = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=np.int64)
-        filler = self._filler(docs, fine)
-        groups = self._merge_groups(fine, embeddings, p_positive, filler)
+        fine_phrases = self._phrases(docs, fine)
+        filler = self._filler(fine_phrases)
+        groups = theme_groups(
+            fine,
+            embeddings,
+            None if self.p.merge_sentiment_gap >= 1.0 else p_positive,
+            filler,
+            (self.p.merge_distance, self.p.merge_sentiment_gap, self.p.max_theme_share),
+        )
+        fine_keywords = _keywords(model, fine)
         labels = fine
         if groups:
             model.merge_topics(docs, groups)
             labels = np.asarray(model.topics_, dtype=np.int64)
-        keywords = {
-            int(t): [w for w, _ in (model.get_topic(t) or []) if w]
-            for t in set(labels.tolist())
-            if t != OUTLIER
-        }
         general = int(labels[fine == filler[0]][0]) if filler else None
-        return labels, keywords, general
+        return Clusters(
+            labels, fine, _keywords(model, labels), fine_keywords, fine_phrases, general
+        )
 
-    def _merge_groups(
+    def _level(
         self,
         labels: np.ndarray,
         embeddings: np.ndarray,
-        p_positive: np.ndarray | None,
-        filler: list[int],
-    ) -> list[list[int]]:
-        """Fine clusters joined into themes (``theme_merge``): within ``merge_distance`` (cosine
-        of centroids, average linkage), no theme over ``max_theme_share`` of the clustered
-        mentions; filler clusters (no subject) form one group of their own. Embeddings place
-        "they fixed my issue fast" near "the app update broke everything" (both about
-        problems), so clusters whose mean positive probability differs by more than
-        ``merge_sentiment_gap`` are never merged. Measured by ``bench/topics_real.py``.
-        """
-        ids = _present(labels)
-        subjects = [t for t in ids if t not in filler]
-        groups = [filler] if len(filler) > 1 else []
-        if self.p.merge_distance <= 0 or len(subjects) < 3:
-            return groups
-        members = [labels == t for t in subjects]
-        centroids = _centroids(embeddings, labels, subjects)
-        distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
-        if p_positive is not None and self.p.merge_sentiment_gap < 1.0:
-            tone = np.array([float(np.mean(p_positive[m])) for m in members])
-            distances[np.abs(tone[:, None] - tone[None, :]) > self.p.merge_sentiment_gap] = 2.0
-        sizes = np.array([int(m.sum()) for m in members])
-        cap = self.p.max_theme_share * float(np.sum(labels != OUTLIER))
-        joined = capped_average_linkage(distances, sizes, self.p.merge_distance, cap)
-        return groups + [[subjects[i] for i in group] for group in joined]
-
-    def _describe(
-        self,
-        topic_ids: list[int],
         keywords: dict[int, list[str]],
-        labels: np.ndarray,
-        embeddings: np.ndarray,
-        centroids: np.ndarray,
-        quote_texts: list[str],
-        texts: list[str],
         phrases: dict[int, str],
-    ) -> list[Topic]:
+        quote_texts: list[str],
+        texts: Sequence[str],
+    ) -> tuple[list[Topic], np.ndarray]:
+        """The topics of one level (label, keywords, size, typical and varied quotes) and their
+        centroids."""
+        topic_ids = present_ids(labels)
+        centroids = centroids_of(embeddings, labels, topic_ids)
         topics: list[Topic] = []
         for row, topic_id in enumerate(topic_ids):
             members = np.flatnonzero(labels == topic_id)
             order = members[np.argsort(-(embeddings[members] @ centroids[row]), kind="stable")]
-            quotes = pick_quotes(order, texts, quote_texts, embeddings, self.p.n_quotes)
+            quotes = pick_quotes(order, list(texts), quote_texts, embeddings, self.p.n_quotes)
             words = keywords.get(topic_id, [])[: self.p.n_keywords]
             label = phrases.get(topic_id) or label_or_example(words, texts[order[0]])
             topics.append(Topic(topic_id, label, words, len(members), quotes))
-        return topics
+        return topics, centroids
 
     def _phrases(self, docs: Sequence[str], labels: np.ndarray) -> dict[int, ClusterPhrases]:
         """Noun phrases of each cluster's clauses (``topic_labels.candidates``, spaCy tagger)."""
@@ -331,15 +323,14 @@ class TopicModel:
 
         if self._tagger is None:
             self._tagger = load_spacy_tagger()
-        members = {t: np.flatnonzero(labels == t) for t in _present(labels)}
+        members = {t: np.flatnonzero(labels == t) for t in present_ids(labels)}
         stop = frozenset(ENGLISH_STOP_WORDS.union(CX_STOP_WORDS))
         return candidates(members, docs, self._tagger, stop, self.seed)
 
-    def _filler(self, docs: Sequence[str], fine: np.ndarray) -> list[int]:
+    def _filler(self, found: dict[int, ClusterPhrases]) -> list[int]:
         """Fine clusters without a subject of their own ("Sort it out", "Keep it up",
         "Nothing"): they become one visible general bucket, never part of a subject's theme.
         None when every cluster looks so (nothing to tell them from)."""
-        found = self._phrases(docs, fine)
         filler = [t for t, cluster in found.items() if is_filler(cluster)]
         self.meta_["filler_clusters"] = len(filler)
         return filler if len(filler) < len(found) else []
@@ -355,32 +346,32 @@ class TopicModel:
     ) -> dict[int, str]:
         """Each theme's label: a noun phrase of its clauses, unique across themes; the general
         bucket is named as such."""
-        ids = _present(labels)
+        ids = present_ids(labels)
         found = self._phrases(subject_docs(texts), labels)
-        centroids = dict(zip(ids, _centroids(embeddings, labels, ids), strict=True))
+        centroids = dict(zip(ids, centroids_of(embeddings, labels, ids), strict=True))
         subjects = {t: f for t, f in found.items() if t != general}
         phrases = choose_labels(subjects, centroids, embed, keywords)
         return phrases | ({general: GENERAL} if general in ids else {})
 
-    def _settle(self, embeddings: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-        """The fit's assignments are the tagger's: index the clusters, then tag the fitted
-        mentions with ``transform``, exactly as new data will be tagged.
+    def _settle(self, embeddings: np.ndarray, fine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fit's assignments (theme, subtopic) are the tagger's: index the subtopics, then tag
+        the fitted mentions with ``tag``, exactly as new data will be tagged.
 
         HDBSCAN's labels follow density, the tagger's neighbour vote does not: its outliers sit
         among topic members and its boundaries cut through dense regions, so new data of the same
         kind got a third of the fit's outliers (hotel reviews: 4.0% vs 12.1%) and larger topics.
-        As ``transform`` skips a mention's own text in the index, the vote on a fitted mention is
-        the vote a new mention like it gets. A cluster the vote leaves empty is dropped.
+        As ``tag`` skips a mention's own text in the index, the vote on a fitted mention is
+        the vote a new mention like it gets. A theme the vote leaves empty is dropped.
         """
-        index_labels = clusters
+        index_labels = fine
         for _ in range(3):
             self._build_index(embeddings, index_labels)
-            labels, _ = self.transform(embeddings)
-            kept = np.isin(index_labels, labels) | (index_labels == OUTLIER)
+            themes, _, subtopics = self.tag(embeddings)
+            kept = np.isin(self.tree_.themes_of(index_labels), themes) | (index_labels == OUTLIER)
             if kept.all():
-                return labels
+                break
             index_labels = np.where(kept, index_labels, OUTLIER)
-        return labels
+        return themes, subtopics
 
     def _build_index(self, embeddings: np.ndarray, labels: np.ndarray) -> None:
         keep = np.arange(len(labels))
@@ -393,28 +384,41 @@ class TopicModel:
 
     # transform ---------------------------------------------------------------------------------
     def transform(self, embeddings: np.ndarray, batch: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-        """Topic id (``-1`` = outlier) and vote confidence for each embedding.
+        """Theme id (``-1`` = outlier) and vote confidence for each embedding (``tag``)."""
+        themes, confidence, _ = self.tag(embeddings, batch)
+        return themes, confidence
 
-        The vote is that of the ``tag_neighbors`` nearest indexed mentions weighted by cosine,
-        skipping indexed copies of the query's own text (cosine ≥ ``SAME_TEXT``) while others
-        exist: a fitted mention is then tagged as a new one like it would be (``_settle``).
+    def tag(
+        self, embeddings: np.ndarray, batch: int = 2048
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Theme, vote confidence and subtopic of each embedding (``topic_tree``).
+
+        The theme is the vote of the ``tag_neighbors`` nearest indexed mentions weighted by
+        cosine, skipping indexed copies of the query's own text (cosine ≥ ``SAME_TEXT``) while
+        others exist: a fitted mention is then tagged as a new one like it would be
+        (``_settle``); the subtopic is the same vote among the neighbours of that theme.
         """
         if self.index_vectors_ is None or self.index_labels_ is None:
             raise NotFittedError("the topic model is not fitted; run `insight fit` first")
         queries = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         index = self._index_float32()
         k = min(self.p.tag_neighbors, len(index))
-        labels = np.empty(len(queries), dtype=np.int64)
+        themes = np.empty(len(queries), dtype=np.int64)
+        subtopics = np.empty(len(queries), dtype=np.int64)
         confidence = np.empty(len(queries), dtype=np.float64)
         for start in range(0, len(queries), batch):
             sims = queries[start : start + batch] @ index.T
             sims[sims >= SAME_TEXT] = -2.0  # below any cosine: chosen only if nothing else is
             top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
             top_sims = np.take_along_axis(sims, top, axis=1)
-            found, share = neighbour_vote(self.index_labels_[top], top_sims)
-            labels[start : start + batch] = found
+            near = self.index_labels_[top].astype(np.int64)
+            near_themes = self.tree_.themes_of(near)
+            found, share = neighbour_vote(near_themes, top_sims)
+            themes[start : start + batch] = found
             confidence[start : start + batch] = share
-        return labels, confidence
+            within = near_themes == found[:, None]
+            subtopics[start : start + batch] = vote_within(near, top_sims, within)
+        return themes, confidence, subtopics
 
     def _index_float32(self) -> np.ndarray:
         """The kNN index as float32, converted once (stored as float16 to halve the file)."""
@@ -433,6 +437,8 @@ class TopicModel:
             "params": self.params(),
             "meta": self.meta_,
             "topics": [asdict(t) for t in self.topics_],
+            "subtopics": [asdict(t) for t in self.subtopics_],
+            "parents": self.tree_.to_json(),
         }
         arrays = io.BytesIO()
         np.savez(
@@ -450,7 +456,7 @@ class TopicModel:
         if "model.json" not in files:
             raise NotFittedError(f"no saved topic model in {where}; run `insight fit` first")
         document = json.loads(files["model.json"].decode("utf-8"))
-        if document.get("format_version") != FORMAT_VERSION or "arrays.npz" not in files:
+        if document.get("format_version") not in (1, FORMAT_VERSION) or "arrays.npz" not in files:
             raise NotFittedError(
                 f"{where}: unsupported format {document.get('format_version')} or missing "
                 "arrays; refit with `insight fit`"
@@ -462,6 +468,13 @@ class TopicModel:
             model.index_labels_ = arrays["index_labels"]
         model.topics_ = [Topic(**t) for t in document["topics"]]
         model.meta_ = document.get("meta", {})
+        # format 1 (one level): the index holds theme ids, each its own parent, no subtopics
+        model.subtopics_ = [Topic(**t) for t in document.get("subtopics", [])]
+        parents = document.get("parents")
+        assert model.index_labels_ is not None
+        model.tree_ = (
+            Hierarchy.from_json(parents) if parents else Hierarchy.flat(model.index_labels_)
+        )
         return model
 
     def save(self, folder: str | Path) -> Path:

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from insight.config import Config, SourceConfig
 from insight.models.embedder import MiniLMEmbedder, text_hash
 from insight.models.topic_model import OUTLIER, TopicModel
+from insight.models.topic_tree import subtopic_model_id
 from insight.pipelines.clean import duplicate_reject
 from insight.pipelines.components import (
     build_embedder,
@@ -208,18 +209,30 @@ class Tagger:
             }
         )
         if not mentions:
-            for column in ("topic_id", "confidence", "label", "sentiment", "p_positive", "emotion"):
+            for column in (
+                "topic_id",
+                "confidence",
+                "label",
+                "subtopic_id",
+                "subtopic_label",
+                "sentiment",
+                "p_positive",
+                "emotion",
+            ):
                 frame[column] = []
             return frame, np.zeros(0, dtype=np.int64), None
         texts = frame["text"].tolist()
         embeddings = embed_texts(texts, self.embedder, None)
-        model_ids, confidence = model.transform(embeddings)
+        model_ids, confidence, subtopic_ids = model.tag(embeddings)
         scored = score_mentions(self.sentiment, texts, embeddings)
         topic_ids = tmap.assign(model_ids, embeddings)
         names = {t: e.topic.label for t, e in tmap.topics.items()} | {OUTLIER: UNASSIGNED_LABEL}
         frame["topic_id"] = topic_ids
         frame["confidence"] = confidence
         frame["label"] = [names.get(int(t), f"Topic {t}") for t in topic_ids]
+        subtopics = {t.topic_id: t.label for t in model.subtopics_}
+        frame["subtopic_id"] = subtopic_ids
+        frame["subtopic_label"] = [subtopics.get(int(t)) for t in subtopic_ids]
         frame["sentiment"] = scored["label"].to_numpy()
         frame["p_positive"] = scored["p_positive"].to_numpy(dtype=float)
         frame["emotion"] = scored["emotion"].to_numpy()
@@ -270,6 +283,13 @@ class Tagger:
                         "topic_id": outcome.model_topic_ids,
                         "confidence": frame["confidence"],
                     }
+                ),
+                "tag",
+            )
+            store.save_assignments(
+                subtopic_model_id(outcome.model_id),
+                frame[["mention_id", "subtopic_id", "confidence"]].rename(
+                    columns={"subtopic_id": "topic_id"}
                 ),
                 "tag",
             )

@@ -16,6 +16,7 @@ from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.sentiment import SentimentModel
 from insight.models.topic_model import TopicModel
+from insight.models.topic_tree import subtopic_model_id
 from insight.pipelines.components import build_sentiment, build_topic_model
 from insight.pipelines.enrich import embed_texts
 from insight.pipelines.sentiment import score_mentions
@@ -94,13 +95,10 @@ def fit_topics(
     files = model.to_files()
     store.save_model_files(model_id, files)
 
-    assert model.labels_ is not None
+    assert model.labels_ is not None and model.subtopic_labels_ is not None
     store.save_topics(model_id, model.topics_)
-    store.save_assignments(
-        model_id,
-        pd.DataFrame({"mention_id": fitted["id"], "topic_id": model.labels_, "confidence": 1.0}),
-        "fit",
-    )
+    store.save_topics(subtopic_model_id(model_id), model.subtopics_)
+    _save_levels(store, model_id, fitted["id"], model.labels_, 1.0, model.subtopic_labels_, "fit")
     _save_scores(store, config, fitted["id"], scored)
 
     # The saved model, reloaded from its files, must agree with the fit's own assignments.
@@ -115,12 +113,8 @@ def fit_topics(
         chunk_texts = chunk["text"].tolist()
         vectors = embed_texts(chunk_texts, embedder, cache)
         bar.update(len(chunk))
-        labels, confidence = reloaded.transform(vectors)
-        store.save_assignments(
-            model_id,
-            pd.DataFrame({"mention_id": chunk["id"], "topic_id": labels, "confidence": confidence}),
-            "assign",
-        )
+        labels, confidence, subtopics = reloaded.tag(vectors)
+        _save_levels(store, model_id, chunk["id"], labels, confidence, subtopics, "assign")
         scores = score_mentions(sentiment, chunk_texts, vectors)
         _save_scores(store, config, chunk["id"], scores)
     bar.close()
@@ -133,6 +127,22 @@ def fit_topics(
         agreement,
         time.perf_counter() - started,
     )
+
+
+def _save_levels(
+    store: Store,
+    model_id: str,
+    mention_ids: pd.Series,
+    themes: np.ndarray,
+    confidence: np.ndarray | float,
+    subtopics: np.ndarray,
+    origin: str,
+) -> None:
+    """Mention assignments at both levels: themes under the model id, subtopics under its
+    subtopic level's id (``topic_tree.subtopic_model_id``)."""
+    for level, labels in ((model_id, themes), (subtopic_model_id(model_id), subtopics)):
+        frame = {"mention_id": mention_ids.to_numpy(), "topic_id": labels, "confidence": confidence}
+        store.save_assignments(level, pd.DataFrame(frame), origin)
 
 
 def _fit_sample(n: int, limit: int, seed: int) -> np.ndarray:

@@ -124,6 +124,13 @@ ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMP;
 ALTER TABLE mention_sentiment ADD COLUMN emotion VARCHAR;
 """,
     ),
+    Migration(
+        8,
+        "topics keep their parent: a subtopic's theme (stored under the model's subtopic level)",
+        """
+ALTER TABLE topics ADD COLUMN parent_id INTEGER;
+""",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

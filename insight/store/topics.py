@@ -24,17 +24,18 @@ class TopicRepository(Repository):
                 "keywords": [json.dumps(t.keywords) for t in topics],
                 "size": [t.size for t in topics],
                 "quotes": [json.dumps(t.quotes) for t in topics],
+                "parent_id": pd.array([t.parent for t in topics], dtype="Int64"),
             }
         )
         self._insert_frame("topics", frame)
 
     def topics(self, model_id: str) -> list[Topic]:
         rows = self.con.execute(
-            "SELECT topic_id, label, keywords, size, quotes FROM topics WHERE model_id = ? "
-            "ORDER BY topic_id",
+            "SELECT topic_id, label, keywords, size, quotes, parent_id FROM topics "
+            "WHERE model_id = ? ORDER BY topic_id",
             [model_id],
         ).fetchall()
-        return [Topic(r[0], r[1], json.loads(r[2]), r[3], json.loads(r[4])) for r in rows]
+        return [Topic(r[0], r[1], json.loads(r[2]), r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def save_assignments(self, model_id: str, frame: pd.DataFrame, origin: str) -> None:
         """Store mention -> topic rows (columns mention_id, topic_id, confidence)."""

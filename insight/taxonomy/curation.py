@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from insight.errors import NotFittedError
 from insight.models.topic_model import TopicModel
+from insight.models.topic_tree import subtopic_model_id
 from insight.store import Store
 from insight.taxonomy.edits import TaxonomyError, TopicMap, build_topic_map, split_edit
 
@@ -20,6 +22,18 @@ def load_topic_map(store: Store, model_id: str, model: TopicModel) -> TopicMap:
     centroids = model.centroids_ if model.centroids_ is not None else np.zeros((0, 1))
     edits = [(e[0], e[1], e[2]) for e in store.taxonomy_edits()]
     return build_topic_map(model_id, model.topics_, centroids, edits)
+
+
+def subtopic_map(store: Store, model_id: str) -> TopicMap:
+    """The fitted subtopics of ``model_id`` as a topic map of their own (taxonomy edits apply to
+    themes, not here); each topic's ``parent`` is its theme."""
+    topics = store.topics(subtopic_model_id(model_id))
+    if not topics:
+        raise NotFittedError(
+            f"model {model_id} has no stored subtopics (fitted before they existed); "
+            "refit with `insight fit`"
+        )
+    return build_topic_map(subtopic_model_id(model_id), topics, np.zeros((len(topics), 1)), [])
 
 
 def record_edit(store: Store, kind: str, payload: dict[str, Any], author: str) -> int:
