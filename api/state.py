@@ -23,6 +23,7 @@ from api.settings import Settings
 from insight.config import Config, load_config
 from insight.engine import Engine, ReadCache
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.topic_tree import Level
 from insight.notifications.notify import Notifier, start_scheduler
 from insight.pipelines.components import build_embedder
 from insight.pipelines.tagging import Tagger, serve_small_batches
@@ -155,8 +156,8 @@ class AppState:
         except Exception:  # the request already succeeded; the log has the reason
             log.exception("alert check failed")
 
-    def _view_of(self, store: Store) -> View:
-        return self.reading_engine(store).view()
+    def _view_of(self, store: Store, level: Level) -> View:
+        return self.reading_engine(store).view(level)
 
     def tagger(self) -> Tagger:
         """The loaded tagger, serving the active model and taxonomy."""

@@ -13,8 +13,10 @@ synthetic demo (planted topics; single-topic comments scored). Each corpus runs 
   mentions, tag-vs-fit (the saved model re-tagging the fit's mentions), NMI / ARI of each
   comment's topic (its longest mention's; unassigned counts as one cluster) against each label
   level, share of labels whose first phrase occurs verbatim in ≥ 5% of the topic's clauses, share
-  of mentions in the "General feedback" bucket (clauses without a subject);
-- a refit with seed 7 on the same store: seed stability = ARI between the two fits' comment topics;
+  of mentions in the "General feedback" bucket (clauses without a subject); the same NMI / ARI
+  at the subtopic level (the fitted fine clusters stored under the themes);
+- a refit with seed 7 on the same store: seed stability = ARI between the two fits' comment
+  topics, at both levels;
 - a fit on a seeded half, then ``insight tag`` of the other half (new data of the same kind):
   outlier share and largest-topic share on the tagged half next to the fitted half's;
 - plain BERTopic (``BERTopic()`` defaults) on the same mention texts and embeddings.
@@ -43,6 +45,7 @@ from insight.config import ColumnMap, Config, SourceConfig, load_config
 from insight.engine import Engine
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import GENERAL
+from insight.models.topic_tree import subtopic_model_id
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
@@ -215,6 +218,11 @@ def run_corpus(name: str) -> dict[str, Any]:
         }
         first = comment_topics(mentions)
         out |= agreement(corpus.levels, first)
+        under = engine.store.assignments(subtopic_model_id(fit.model_id))
+        first_sub = comment_topics(under)
+        out["subtopics"] = len(engine.store.topics(subtopic_model_id(fit.model_id)))
+        found = agreement(corpus.levels, first_sub)
+        out |= {f"{k[:3]} {k[4:]} (subtopics)": v for k, v in found.items()}
         if name == "clinc150":
             oos = [cid for cid, label in corpus.levels["intent"].items() if label == OOS]
             inside = [cid for cid in first.index if cid not in set(oos)]
@@ -225,6 +233,8 @@ def run_corpus(name: str) -> dict[str, Any]:
         refit = engine.fit(progress=False)
         second = comment_topics(engine.store.assignments(refit.model_id))
         out["seed ARI"] = float(adjusted_rand_score(first.loc[second.index], second))
+        again = comment_topics(engine.store.assignments(subtopic_model_id(refit.model_id)))
+        out["seed ARI sub"] = float(adjusted_rand_score(first_sub.loc[again.index], again))
     out |= new_data(work, name, corpus, sources)
     out |= bertopic_defaults(texts, mentions, corpus)
     out["peak GiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
@@ -276,10 +286,12 @@ def bertopic_defaults(texts: list[str], mentions: pd.DataFrame, corpus: Corpus) 
 COLUMNS = (
     ("comments", "{:.0f}"),
     ("topics", "{:.0f}"),
+    ("subtopics", "{:.0f}"),
     ("largest share", "{:.1%}"),
     ("outliers", "{:.1%}"),
     ("tag vs fit", "{:.1%}"),
     ("seed ARI", "{:.3f}"),
+    ("seed ARI sub", "{:.3f}"),
     ("label in clauses", "{:.0%}"),
     ("general", "{:.1%}"),
     ("fit s", "{:.0f}"),
@@ -311,10 +323,12 @@ def print_tables(rows: list[dict[str, Any]]) -> None:
         for key in [k for k in row if k.startswith("NMI ")]:
             level = key[4:]
             nmi, ari = row[key], row[f"ARI {level}"]
-            b_nmi, b_ari = row.get(f"BERTopic NMI {level}"), row.get(f"BERTopic ARI {level}")
+            base = level.removesuffix(" (subtopics)")
+            b_nmi, b_ari = row.get(f"BERTopic NMI {base}"), row.get(f"BERTopic ARI {base}")
             ratio = nmi / b_nmi if b_nmi else float("nan")
+            count = row["subtopics"] if level != base else row["topics"]
             print(
-                f"| {row['corpus']} | {level} | {row['topics']} | {nmi:.3f} | {ari:.3f} | "
+                f"| {row['corpus']} | {level} | {count} | {nmi:.3f} | {ari:.3f} | "
                 f"{row['BERTopic topics']:.0f} | {b_nmi:.3f} | {b_ari:.3f} | {ratio:.2f}× |"
             )
     print("\nNew data of the same kind (fit on a seeded half, `insight tag` the other half):")

@@ -282,6 +282,9 @@ class DigestConfig(_Strict):
     )
     scope: Scope = Scope()
     recipient: Recipient
+    level: Literal["theme", "subtopic"] = Field(
+        default="theme", description="Name topics (theme) or the subtopics under them."
+    )
 
     @field_validator("schedule")
     @classmethod

@@ -247,8 +247,12 @@ class Engine:
         """The active model's topics with every edit applied (loads no encoder)."""
         return self.cache.taxonomy_at(self.config, self.store)[0]
 
-    def view(self) -> View:
-        """Comments and effective assignments under the current taxonomy (cached per version)."""
+    def view(self, level: Level = "theme") -> View:
+        """Comments and effective assignments under the current taxonomy (cached per version),
+        or under the fitted subtopics."""
+        if level == "subtopic":
+            sub_map = subtopic_map(self.store, active_model_id(self.store))
+            return self.cache.views.get(self.store, sub_map, None, self.config.scale.scale())
         topic_map = self.taxonomy()
         embed = self.embed if topic_map.needs_embeddings else None
         return self.cache.views.get(self.store, topic_map, embed, self.config.scale.scale())
@@ -265,7 +269,10 @@ class Engine:
         snap = self.cache.reads.sync(self.store, topic_map, version, embed)
         return replace(snap, scale=self.config.scale.scale())
 
-    def fresh_view(self) -> View:
+    def fresh_view(self, level: Level = "theme") -> View:
+        if level == "subtopic":
+            sub_map = subtopic_map(self.store, active_model_id(self.store))
+            return load_view(self.store, sub_map, None, self.config.scale.scale())
         topic_map = self.taxonomy()
         embed = self.embed if topic_map.needs_embeddings else None
         return load_view(self.store, topic_map, embed, self.config.scale.scale())
@@ -281,13 +288,23 @@ class Engine:
             config.report.period_boundary,
             config.value.economics(),
             config.value.currency,
+            self._subtopic_snapshot(),
         )
         return write_report(data, out_dir or config.report.out_dir)
+
+    def _subtopic_snapshot(self) -> Snapshot | None:
+        """The subtopic level, or None for a model fitted before subtopics were stored."""
+        try:
+            return self.snapshot("subtopic")
+        except NotFittedError:
+            return None
 
     # notifications -----------------------------------------------------------------------------
     def notifier(self) -> Notifier:
 
-        return Notifier(self.config, lambda: nullcontext(self.store), lambda _: self.fresh_view())
+        return Notifier(
+            self.config, lambda: nullcontext(self.store), lambda _, level: self.fresh_view(level)
+        )
 
     def alert(self, comment_ids: Sequence[str]) -> None:
         """Check the alert rules on newly stored comments and deliver at once."""

@@ -289,6 +289,38 @@ def test_topics_carry_labels_volume_nps_and_impact(
     assert all(t["complaints"]["value"] is None for t in real if t["complaints"])
 
 
+def test_subtopics_sit_under_their_theme_and_themes_are_their_union(
+    client: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    """The two stored levels: every subtopic names its theme, and a theme's comment count is
+    the union of its subtopics' comments (a comment raising two of them counts once)."""
+    themes = client.get("/v1/topics", headers=keys["analyst"]).json()
+    subs = client.get("/v1/topics", params={"level": "subtopic"}, headers=keys["analyst"]).json()
+    theme_ids = {t["topic_id"] for t in themes["topics"] if t["topic_id"] >= 0}
+    real = [t for t in subs["topics"] if t["topic_id"] >= 0]
+    assert len(real) >= len(theme_ids) and {t["parent"] for t in real} <= theme_ids
+    assert subs["comments"] == themes["comments"] and subs["overall"] == themes["overall"]
+    with client.app.state.insight.db() as store:  # type: ignore[attr-defined]
+        model_id = store.setting("active_topic_model") or ""
+        under = store.assignments(model_id + "/subtopics")
+    parent = {t["topic_id"]: t["parent"] for t in real}
+    under = under[under["topic_id"] >= 0]
+    union = under.groupby(under["topic_id"].map(parent))["comment_id"].nunique()
+    theme_comments = {t["topic_id"]: t["comments"] for t in themes["topics"]}
+    for theme, comments in union.items():
+        assert theme_comments[int(theme)] == comments
+        children = [t["comments"] for t in real if t["parent"] == theme]
+        assert max(children) <= comments <= sum(children)
+    detail = client.get(
+        f"/v1/topics/{real[0]['topic_id']}", params={"level": "subtopic"}, headers=keys["analyst"]
+    )
+    assert detail.status_code == 200 and detail.json()["topic"]["parent"] == real[0]["parent"]
+    tagged = client.post(
+        "/v1/tag", json={"comments": [{"text": "The checkout kept failing"}]}, headers=keys["tool"]
+    ).json()["comments"][0]["mentions"][0]
+    assert parent.get(tagged["subtopic_id"]) == tagged["topic_id"]
+
+
 def test_filters_narrow_the_comments(client: TestClient, keys: dict[str, dict[str, str]]) -> None:
     headers = keys["analyst"]
     everything = client.get("/v1/topics", headers=headers).json()["comments"]

@@ -111,6 +111,17 @@ def test_page_renders_the_report_with_a_chart(browser: webdriver.Chrome, server:
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#verbatims li"))
     items = browser.find_elements(By.CSS_SELECTOR, "#verbatims li")
     assert 0 < len(items) <= 10 and "score" in items[0].text
+
+    # the subtopic level: each row names its theme, and the table holds every subtopic
+    subs = httpx.get(
+        f"{server}/v1/topics", params={"level": "subtopic"}, headers={"X-API-Key": key}
+    ).json()["topics"]
+    browser.find_element(By.CSS_SELECTOR, "#level option[value=subtopic]").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#topics tbody tr")) == len(subs))
+    shown = browser.find_elements(By.CSS_SELECTOR, "#topics tbody tr")
+    real = next(i for i, t in enumerate(subs) if t["topic_id"] >= 0)
+    cell = shown[real].find_elements(By.TAG_NAME, "td")[0].text
+    assert " › " in cell and subs[real]["label"] in cell
     logs = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert logs == []
 

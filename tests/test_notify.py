@@ -304,6 +304,13 @@ def test_manager_and_frontline_digests_keep_complaints_and_praise_apart(
     assert f"{worst['label']} ({worst['impact']:+.1f} NPS points" in triggers
     frontline = build_digest(config, config.digests[1], view, *window).text
     assert " (complaint)" in frontline and " (praise)" in frontline
+    # the same digest at the subtopic level names subtopics
+    with Store(config.db_path) as store:
+        sub_view = Engine(config, store).view("subtopic")
+    finer = build_digest(config, config.digests[0], sub_view, *window).text
+    named = re.findall(r"- (?:dragging|lifting): (.+): \w+ \(", finer)
+    subtopics = {t.label for t in sub_view.topics}
+    assert named and set(named) <= subtopics and sub_view.topics[0].parent is not None
 
 
 def test_gives_up_after_max_attempts_and_says_why(fitted_demo: Config, tmp_path: Path) -> None:

@@ -98,7 +98,7 @@ async function showTopic(topic) {
   const list = $("verbatims");
   list.replaceChildren();
   try {
-    const detail = await api(`/v1/topics/${topic.topic_id}?limit=10`);
+    const detail = await api(`/v1/topics/${topic.topic_id}?limit=10&level=${$("level").value}`);
     for (const v of detail.verbatims) {
       const li = document.createElement("li");
       li.textContent = `“${v.comment}” — score ${v.score ?? "–"}, ${v.channel ?? ""} (${v.sentiment ?? "?"})`;
@@ -117,7 +117,13 @@ async function load(event) {
   if (typed) sessionStorage.setItem("insightKey", typed);
   status("Loading…");
   try {
-    const report = await api("/v1/topics");
+    const level = $("level").value;
+    const report = await api(`/v1/topics?level=${level}`);
+    if (level === "subtopic") {  // name each subtopic's theme: "Delivery › Late parcel"
+      const themes = await api("/v1/topics");
+      const names = Object.fromEntries(themes.topics.map((t) => [t.topic_id, t.label]));
+      for (const t of report.topics) if (t.parent !== null) t.label = `${names[t.parent] ?? t.parent} › ${t.label}`;
+    }
     document.querySelectorAll(".metric").forEach((el) => { el.textContent = report.metric; });
     $("nps").textContent = report.overall ? report.overall.nps.toFixed(1) : "–";
     $("nps-ci").textContent = report.overall
@@ -138,4 +144,5 @@ async function load(event) {
 }
 
 $("login").addEventListener("submit", load);
+$("level").addEventListener("change", () => { if (sessionStorage.getItem("insightKey")) load(); });
 if (sessionStorage.getItem("insightKey")) load();

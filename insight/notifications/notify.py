@@ -23,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from insight.config import Config, DigestConfig, Recipient
 from insight.errors import NotFittedError
+from insight.models.topic_tree import Level
 from insight.notifications.alerts import evaluate
 from insight.notifications.delivery import DeliveryError, Message, deliver
 from insight.notifications.digest import build_digest
@@ -84,8 +85,11 @@ PSEUDONYM_KEY = "privacy.pseudonym_key"
 class Notifier:
     """Queues due digests and fired alerts, delivers what is due; safe to run in several places."""
 
-    def __init__(self, config: Config, db: StoreAccess, view_of: Callable[[Store], View]) -> None:
-        """``view_of`` builds the current view over a store (the engine supplies it)."""
+    def __init__(
+        self, config: Config, db: StoreAccess, view_of: Callable[[Store, Level], View]
+    ) -> None:
+        """``view_of`` builds the current view over a store at a topic level (the engine
+        supplies it)."""
         self.config = config
         self.db = db
         self.view_of = view_of
@@ -116,10 +120,17 @@ class Notifier:
             return 0
         queued = 0
         with self.db() as store:
-            view = self.view_of(store)
+            views: dict[Level, View] = {}
             for digest, start, end in due:
+                if digest.level not in views:
+                    views[digest.level] = self.view_of(store, digest.level)
                 rendered = build_digest(
-                    self.config, digest, view, start, end, respondent_pseudonyms(store)
+                    self.config,
+                    digest,
+                    views[digest.level],
+                    start,
+                    end,
+                    respondent_pseudonyms(store),
                 )
                 queued += store.enqueue_delivery(
                     f"digest:{digest.name}:{_period_key(end)}",
@@ -146,7 +157,7 @@ class Notifier:
         with self.db() as store:
             view: View | None
             try:
-                view = self.view_of(store)
+                view = self.view_of(store, "theme")
                 comments = view.comments
             except NotFittedError:  # alerts on scores still work before the first fit
                 view, comments = None, store.comments()

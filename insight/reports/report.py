@@ -43,6 +43,7 @@ class ReportData:
     polar_change: PeriodReport | None = None  # what changed, complaints and praise apart
     baseline_explained: str = BASELINE_EXPLAINED
     scale: AdvocacyScale = NPS_SCALE
+    subtopics: dict[int, list[TopicImpact]] = field(default_factory=dict)  # theme -> subtopics
 
     @property
     def by_impact(self) -> list[TopicImpact]:
@@ -76,8 +77,10 @@ def build_report(
     period_boundary: date | None = None,
     economics: AdvocacyValue | None = None,
     currency: str = "",
+    sub_snap: Snapshot | None = None,
 ) -> ReportData:
-    """Every figure from the read model (SQL aggregates), like the API shows them."""
+    """Every figure from the read model (SQL aggregates), like the API shows them; with
+    ``sub_snap`` (the subtopic level) each theme's subtopics too."""
     everything = Filters()
     rejects = store.reject_reasons()
     reasons = rejects.map(_reason_kind).value_counts() if len(rejects) else pd.Series()
@@ -110,7 +113,20 @@ def build_report(
         emotions=reads.emotion_shares(store, snap, everything),
         polar_change=polar_change,
         scale=snap.scale,
+        subtopics=_under_themes(reads, store, sub_snap, min_volume) if sub_snap else {},
     )
+
+
+def _under_themes(
+    reads: ReadModel, store: Store, sub_snap: Snapshot, min_volume: int
+) -> dict[int, list[TopicImpact]]:
+    """Each theme's subtopics with their figures, largest first."""
+    out: dict[int, list[TopicImpact]] = {}
+    for row in reads.topic_rows(store, sub_snap, Filters(), min_volume):
+        topic = sub_snap.topic(row.topic_id)
+        if topic is not None and topic.parent is not None:
+            out.setdefault(topic.parent, []).append(row)
+    return out
 
 
 def side_by_side(polar: pd.DataFrame, min_volume: int) -> list[dict[str, Any]]:

@@ -87,9 +87,16 @@ class FactRepository(Repository):
         return int(self.con.execute("SELECT coalesce(max(seq), 0) FROM comments").fetchall()[0][0])
 
     def reset_facts(self, key: str) -> None:
-        """Drop facts of every other taxonomy and start ``key`` empty."""
+        """Drop the facts of other models and of this level's other taxonomies, and start
+        ``key`` empty. A model's two levels ("<model>:…" and "<model>/subtopics:…") are kept
+        side by side: building one must not drop the other."""
+        level = key.split(":")[0]
+        model = level.split("/")[0]
+        keys = [str(r[0]) for r in self.con.execute("SELECT key FROM fact_state").fetchall()]
+        levels = {k: k.split(":")[0] for k in keys}
+        stale = [k for k, at in levels.items() if at == level or at.split("/")[0] != model]
         for table in ("mention_facts", "comment_facts", "fact_state"):
-            self.con.execute(f"DELETE FROM {table}")
+            self.con.execute(f"DELETE FROM {table} WHERE key = ANY(?)", [[*stale, key]])
         self.con.execute("INSERT INTO fact_state VALUES (?, 0, ?)", [key, now()])
 
     def assigned_mentions(self, model_id: str, after: int, upto: int) -> pd.DataFrame:
