@@ -251,6 +251,12 @@ def test_theme_merge_keeps_praise_and_complaints_apart() -> None:
     same_tone = np.full(len(labels), 0.9)
     assert theme_groups(labels, embeddings, same_tone, [], (0.3, 0.4, 1.0)) == [[0, 1]]
     assert theme_groups(labels, embeddings, praise_vs_complaint, [], (0.3, 0.4, 1.0)) == []
+    # ... unless both name the same subject: praise and complaints of "staff" are one theme
+    staff = {0: {"staff"}, 1: {"staff"}, 2: {"parking"}}
+    app_vs_fix = {0: {"issue"}, 1: {"app update"}, 2: {"parking"}}
+    limits = (0.3, 0.4, 1.0)
+    assert theme_groups(labels, embeddings, praise_vs_complaint, [], limits, staff) == [[0, 1]]
+    assert theme_groups(labels, embeddings, praise_vs_complaint, [], limits, app_vs_fix) == []
     assert theme_groups(labels, embeddings, None, [], (0.3, 1.0, 1.0)) == [[0, 1]]
     # a theme may not hold more than max_theme_share of the mentions (here 60 of 90 > 0.5)
     assert theme_groups(labels, embeddings, same_tone, [], (0.3, 1.0, 0.5)) == []

@@ -19,30 +19,38 @@ def theme_groups(
     p_positive: np.ndarray | None,
     filler: list[int],
     limits: tuple[float, float, float],
+    subjects: dict[int, set[str]] | None = None,
 ) -> list[list[int]]:
     """Fine clusters joined into themes: within ``merge_distance`` (cosine of centroids, average
     linkage), no theme over ``max_theme_share`` of the clustered mentions (``limits`` holds those
     two and ``merge_sentiment_gap``); filler clusters (no subject) form one group of their own.
-    Embeddings place "they fixed my issue fast" near "the app update broke everything" (both
-    about problems), so clusters whose mean positive probability (``p_positive``, None = no
-    guard) differs by more than the gap are never merged. Measured by ``bench/topics_real.py``."""
+
+    A theme is a subject; tone is a property of each mention. Embeddings place "they fixed my
+    issue fast" near "the app update broke everything" (both about problems), so clusters whose
+    mean positive probability (``p_positive``, None = no guard) differs by more than the gap are
+    not merged *unless they name the same subject* (``subjects``: each cluster's leading noun
+    phrases): "staff were lovely" and "staff were rude" become one "Staff" theme with praise and
+    complaints, the app crash and the quick fix stay apart. Measured by ``bench/topics_real.py``."""
     merge_distance, sentiment_gap, max_share = limits
     ids = present_ids(labels)
-    subjects = [t for t in ids if t not in filler]
+    kept = [t for t in ids if t not in filler]
     groups = [filler] if len(filler) > 1 else []
-    if merge_distance <= 0 or len(subjects) < 3:
+    if merge_distance <= 0 or len(kept) < 3:
         return groups
-    members = [labels == t for t in subjects]
-    centroids = centroids_of(embeddings, labels, subjects)
+    members = [labels == t for t in kept]
+    centroids = centroids_of(embeddings, labels, kept)
     distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
     if p_positive is not None:
         tone = np.array([float(np.mean(p_positive[m])) for m in members])
-        distances[np.abs(tone[:, None] - tone[None, :]) > sentiment_gap] = 2.0
+        wall = np.abs(tone[:, None] - tone[None, :]) > sentiment_gap
+        if subjects is not None:
+            named = [subjects.get(t, set()) for t in kept]
+            wall &= ~np.array([[bool(a & b) for b in named] for a in named])
+        distances[wall] = 2.0
     sizes = np.array([int(m.sum()) for m in members])
-    joined = capped_average_linkage(
-        distances, sizes, merge_distance, max_share * float(np.sum(labels != -1))
-    )
-    return groups + [[subjects[i] for i in group] for group in joined]
+    cap = max_share * float(np.sum(labels != -1))
+    joined = capped_average_linkage(distances, sizes, merge_distance, cap)
+    return groups + [[kept[i] for i in group] for group in joined]
 
 
 def capped_average_linkage(

@@ -160,6 +160,12 @@ def _shares(runs: list[set[str]]) -> dict[str, float]:
     return {p: c / len(runs) for p, c in counts.items()}
 
 
+def subjects(cluster: ClusterPhrases, top: int = 3, min_share: float = 0.2) -> set[str]:
+    """What a cluster is about: its leading noun phrases (in ≥ ``min_share`` of its clauses),
+    plural-insensitive. "Staff were lovely" and "staff rude" clusters share "staff"."""
+    return {singular(c.phrase) for c in cluster.phrases[:top] if c.share >= min_share}
+
+
 def is_filler(cluster: ClusterPhrases) -> bool:
     """Two thirds of the cluster's clauses name no subject, or no phrase of its own qualifies."""
     return cluster.subject_share < MIN_SUBJECT_SHARE or not cluster.phrases

@@ -40,6 +40,7 @@ from insight.models.topic_labels import (
     choose_labels,
     is_filler,
     label_or_example,
+    subjects,
 )
 from insight.models.topic_params import TopicParams
 from insight.models.topic_tree import Hierarchy, reduce_outliers, vote_within
@@ -281,6 +282,7 @@ class TopicModel:
             None if self.p.merge_sentiment_gap >= 1.0 else p_positive,
             filler,
             (self.p.merge_distance, self.p.merge_sentiment_gap, self.p.max_theme_share),
+            {t: subjects(found) for t, found in fine_phrases.items()},
         )
         fine_keywords = _keywords(model, fine)
         labels = fine

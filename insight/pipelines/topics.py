@@ -34,6 +34,8 @@ class FitResult:
     outlier_share: float
     tag_agreement: float
     seconds: float
+    subtopics: int = 0
+    subtopic_agreement: float = 1.0
 
 
 def legacy_model_dir(config: Config, model_id: str) -> Path:
@@ -103,8 +105,9 @@ def fit_topics(
 
     # The saved model, reloaded from its files, must agree with the fit's own assignments.
     reloaded = TopicModel.from_files(files)
-    tagged, _ = reloaded.transform(embeddings)
+    tagged, _, tagged_subtopics = reloaded.tag(embeddings)
     agreement = float(np.mean(tagged == model.labels_))
+    sub_agreement = float(np.mean(tagged_subtopics == model.subtopic_labels_))
     rest = np.setdiff1d(np.arange(len(mentions)), sample)
     step = config.topics.assign_chunk
     bar = stage_bar("assign the rest", progress and len(rest) > 0, len(rest), "mentions")
@@ -126,6 +129,8 @@ def fit_topics(
         float(model.meta_["outlier_share"]),
         agreement,
         time.perf_counter() - started,
+        len(model.subtopics_),
+        sub_agreement,
     )
 
 
