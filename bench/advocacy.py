@@ -8,7 +8,8 @@ has a score (2.5–10, rounded to the 0–10 scale) and two texts, ``Negative_Re
 "nothing to say" answers are read as empty: besides the dataset's "No Negative", guests write
 "Nothing", "None", "N A", "No complaints" in the negative field (89 + 8 + 13 + 5 of them here),
 which say there is no complaint, not that there is one. Clauses of both fields
-are embedded and clustered into aspects with the engine's default topic model; a comment is the
+are embedded and clustered into aspects with the engine's default topic model (fitted as the
+engine fits, with the sentiment model's ``p_positive`` for the merge guard); a comment is the
 whole review. For every aspect with at least ``--min`` reviews on each side, the complaint side
 should be a drag (effect < 0) and the praise side a lift (effect > 0). The "General feedback"
 bucket (clauses with no subject, issue 14) stays in every model but is no aspect: its "complaint"
@@ -41,6 +42,7 @@ from insight.config import Config
 from insight.models.embedder import MiniLMEmbedder
 from insight.models.topic_model import GENERAL, OUTLIER
 from insight.pipelines.components import build_segmenter, build_sentiment, build_topic_model
+from insight.pipelines.sentiment import score_mentions
 
 #: A negative-field answer that means "no complaint" (the field is empty in substance).
 NO_COMPLAINT = re.compile(
@@ -90,19 +92,17 @@ def clauses(fields: pd.DataFrame, config: Config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def agreement(table: pd.DataFrame, minimum: int, general: set[int]) -> tuple[int, int, int]:
-    """(aspects with both sides ≥ minimum, complaint sides < 0, praise sides > 0); the
+def agreement(table: pd.DataFrame, minimum: int, general: set[int]) -> tuple[int, int, int, int]:
+    """(aspects with both sides ≥ minimum, complaint sides < 0, praise sides > 0, aspects with
+    both right); the
     ``general`` topics (the "General feedback" bucket of subject-less clauses) are no aspect."""
     table = table[~table["topic_id"].isin(general)]
     sides = table.pivot_table(index="topic_id", columns="polarity", values=["effect", "comments"])
     both = sides[
         (sides[("comments", "complaint")] >= minimum) & (sides[("comments", "praise")] >= minimum)
     ]
-    return (
-        len(both),
-        int((both[("effect", "complaint")] < 0).sum()),
-        int((both[("effect", "praise")] > 0).sum()),
-    )
+    drags, lifts = both[("effect", "complaint")] < 0, both[("effect", "praise")] > 0
+    return len(both), int(drags.sum()), int(lifts.sum()), int((drags & lifts).sum())
 
 
 def main() -> None:
@@ -115,8 +115,15 @@ def main() -> None:
     mentions = clauses(fields, config)
     embedder = MiniLMEmbedder()
     vectors = embedder.encode(mentions["text"].tolist())
-    model = build_topic_model(config)
-    model.fit(mentions["text"].tolist(), vectors, embed=embedder.encode)
+    sentiment = build_sentiment(config)
+    scored = score_mentions(sentiment, mentions["text"].tolist(), vectors)
+    model = build_topic_model(config)  # fitted as the engine fits: with the sentiment guard
+    model.fit(
+        mentions["text"].tolist(),
+        vectors,
+        embed=embedder.encode,
+        p_positive=scored["p_positive"].to_numpy(),
+    )
     assert model.labels_ is not None
     mentions["topic_id"] = model.labels_
     general = {t.topic_id for t in model.topics_ if t.label == GENERAL}
@@ -128,15 +135,15 @@ def main() -> None:
     matrix = polar_matrix(ids, mentions, OUTLIER)
     rows = []
     for name, control in (("sides (engine)", None), ("sides + word-count control", length)):
-        n, c, p = agreement(polar_drivers(matrix, codes, weights, control), args.min, general)
-        rows.append((name, n, c, p))
+        rows.append(
+            (name, *agreement(polar_drivers(matrix, codes, weights, control), args.min, general))
+        )
     # the engine's sentiment model instead of the field's polarity
-    labels, _ = build_sentiment(config).predict(vectors, mentions["text"].tolist())
-    predicted = mentions.assign(sentiment=labels)
-    n, c, p = agreement(
-        polar_drivers(polar_matrix(ids, predicted, OUTLIER), codes, weights), args.min, general
+    predicted = mentions.assign(sentiment=scored["label"].to_numpy())
+    found = polar_drivers(polar_matrix(ids, predicted, OUTLIER), codes, weights)
+    rows.append(
+        ("sides, polarity from the engine's sentiment model", *agreement(found, args.min, general))
     )
-    rows.append(("sides, polarity from the engine's sentiment model", n, c, p))
     # plain mention drivers: one effect per aspect, polarity ignored
     known = mentions[(mentions["topic_id"] != OUTLIER) & ~mentions["topic_id"].isin(general)]
     plain = key_drivers(membership(ids, known), codes, max_shapley=0)
@@ -153,11 +160,12 @@ def main() -> None:
         f"{len(model.topics_) - len(general)} aspects and {len(general)} general-feedback bucket "
         f"(fit {fit_seconds:.0f} s); aspects with ≥ {args.min} reviews on each side.\n"
     )
-    print("| model | aspects | complaint side is a drag | praise side is a lift | both right |")
-    print("|---|---:|---:|---:|---:|")
-    for name, n, c, p in rows:
+    print("| model | aspects | complaint side is a drag | praise side is a lift | sides right "
+          "| aspects with both right |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, n, c, p, b in rows:
         print(f"| {name} | {n} | {c}/{n} ({c / max(n, 1):.0%}) | {p}/{n} ({p / max(n, 1):.0%}) "
-              f"| {(c + p) / max(2 * n, 1):.0%} |")  # fmt: skip
+              f"| {(c + p) / max(2 * n, 1):.0%} | {b}/{n} ({b / max(n, 1):.0%}) |")  # fmt: skip
     print(
         f"| plain mention driver, sign of the dominant side (before) | {len(plain)} | | | "
         f"{right}/{len(plain)} ({right / max(len(plain), 1):.0%}) |"

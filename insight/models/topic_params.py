@@ -41,8 +41,8 @@ class TopicParams(BaseModel):
         default=0.4,
         ge=0.0,
         le=1.0,
-        description="Never merge clusters whose mean positive probability differs by more than "
-        "this (praise and complaints stay apart); 1 = off.",
+        description="Clusters whose mean positive probability differs by more than this merge "
+        "only when they name the same subject (a shared leading noun phrase); 1 = off.",
     )
     tag_neighbors: int = Field(default=15, ge=1)
     max_index_size: int = Field(default=50_000, ge=100)
