@@ -36,7 +36,7 @@ from insight.pipelines.topics import FitResult, active_model_id, fit_topics, loa
 from insight.privacy.redactor import Redactor
 from insight.progress import stage_bar
 from insight.reads.facts import ReadModel, Snapshot
-from insight.reads.views import View, ViewCache, load_view
+from insight.reads.views import Embed, View, ViewCache, load_view
 from insight.reports.report import build_report, write_report
 from insight.schemas import Comment
 from insight.store import Store
@@ -250,32 +250,27 @@ class Engine:
     def view(self, level: Level = "theme") -> View:
         """Comments and effective assignments under the current taxonomy (cached per version),
         or under the fitted subtopics."""
-        if level == "subtopic":
-            sub_map = subtopic_map(self.store, active_model_id(self.store))
-            return self.cache.views.get(self.store, sub_map, None, self.config.scale.scale())
-        topic_map = self.taxonomy()
-        embed = self.embed if topic_map.needs_embeddings else None
+        topic_map, _, embed = self._topics_at(level)
         return self.cache.views.get(self.store, topic_map, embed, self.config.scale.scale())
 
     def snapshot(self, level: Level = "theme") -> Snapshot:
         """The read facts brought up to date with the store (the version reads answer at), for
         the themes (taxonomy edits applied) or the fitted subtopics under them."""
-        if level == "subtopic":
-            sub_map = subtopic_map(self.store, active_model_id(self.store))
-            snap = self.cache.reads.sync(self.store, sub_map, (0, 0), None)
-            return replace(snap, scale=self.config.scale.scale())
-        topic_map, version = self.cache.taxonomy_at(self.config, self.store)
-        embed = self.embed if topic_map.needs_embeddings else None
+        topic_map, version, embed = self._topics_at(level)
         snap = self.cache.reads.sync(self.store, topic_map, version, embed)
         return replace(snap, scale=self.config.scale.scale())
 
     def fresh_view(self, level: Level = "theme") -> View:
-        if level == "subtopic":
-            sub_map = subtopic_map(self.store, active_model_id(self.store))
-            return load_view(self.store, sub_map, None, self.config.scale.scale())
-        topic_map = self.taxonomy()
-        embed = self.embed if topic_map.needs_embeddings else None
+        topic_map, _, embed = self._topics_at(level)
         return load_view(self.store, topic_map, embed, self.config.scale.scale())
+
+    def _topics_at(self, level: Level) -> tuple[TopicMap, tuple[int, int], Embed | None]:
+        """A level's topic map, the version of the edits it carries (none for subtopics) and the
+        encoder its assignment needs (split topics only)."""
+        if level == "subtopic":
+            return subtopic_map(self.store, active_model_id(self.store)), (0, 0), None
+        topic_map, version = self.cache.taxonomy_at(self.config, self.store)
+        return topic_map, version, self.embed if topic_map.needs_embeddings else None
 
     def report(self, out_dir: Path | None = None) -> dict[str, Path]:
         """The topic report (Markdown + HTML), with analysts' taxonomy edits applied."""

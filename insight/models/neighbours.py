@@ -23,6 +23,14 @@ def centroids_of(embeddings: np.ndarray, labels: np.ndarray, ids: list[int]) -> 
     return normalise_rows(np.stack(rows)).astype(np.float32)
 
 
+def clusters_with_centroids(
+    embeddings: np.ndarray, labels: np.ndarray
+) -> tuple[list[int], np.ndarray]:
+    """The cluster ids present in ``labels`` and their centroids (``centroids_of``)."""
+    ids = present_ids(labels)
+    return ids, centroids_of(embeddings, labels, ids)
+
+
 def exact_knn(unit: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine k-nearest neighbours of unit vectors (self first, distance 0), in blocks.
 
@@ -49,10 +57,15 @@ def exact_knn(unit: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, 
     return indices, distances
 
 
-def neighbour_vote(labels: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def neighbour_vote(
+    labels: np.ndarray, sims: np.ndarray, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The tagger's rule: each row's label is its neighbours' vote weighted by cosine
-    similarity (outliers vote too); also the winning share of the vote (confidence)."""
+    similarity (outliers vote too); also the winning share of the vote (confidence).
+    ``allowed`` (same shape, optional): only those neighbours vote."""
     weights = np.clip(sims, 0.0, None) + 1e-6
+    if allowed is not None:
+        weights = np.where(allowed, weights, 0.0)
     classes, codes = np.unique(labels, return_inverse=True)
     codes = codes.reshape(labels.shape)
     votes = np.zeros((len(labels), len(classes)))

@@ -24,7 +24,7 @@ import numpy as np
 
 from insight.errors import NotFittedError
 from insight.models.neighbours import (
-    centroids_of,
+    clusters_with_centroids,
     exact_knn,
     neighbour_vote,
     normalise_rows,
@@ -43,11 +43,10 @@ from insight.models.topic_labels import (
     subjects,
 )
 from insight.models.topic_params import TopicParams
-from insight.models.topic_tree import Hierarchy, reduce_outliers, vote_within
+from insight.models.topic_tree import OUTLIER, Hierarchy, reduce_outliers
 from insight.registry import register
 from insight.schemas import Topic
 
-OUTLIER = -1
 #: The bucket of clauses without a subject of their own (``_filler``). Polarity, as for any
 #: topic, is the mention's: its complaints and praise are the general complaint / praise.
 GENERAL = "General feedback"
@@ -155,25 +154,27 @@ class TopicModel:
         found = self._cluster(texts, embeddings, embed, p_positive, knn)
         clustered = sum(self.seconds_.values())
         self.seconds_["label"] = time.perf_counter() - started - clustered
-        themes, fine = found.themes.copy(), found.fine.copy()
-        self.tree_ = Hierarchy({f: int(themes[fine == f][0]) for f in present_ids(fine)})
+        fine = found.fine.copy()
+        self.tree_ = Hierarchy({f: int(found.themes[fine == f][0]) for f in present_ids(fine)})
         if self.p.outliers == "reduce":
-            reduce_outliers(embeddings, themes, fine, self.tree_, self.p.outlier_threshold)
+            reduce_outliers(embeddings, fine, self.tree_, self.p.outlier_threshold)
         labels, subtopics = self._settle(embeddings, fine)
-        phrases = self._labels(texts, embeddings, labels, embed, found.keywords, found.general)
         quote_texts = list(quotes_from if quotes_from is not None else texts)
         self.labels_, self.subtopic_labels_ = labels, subtopics
-        self.topics_, self.centroids_ = self._level(
-            labels, embeddings, found.keywords, phrases, quote_texts, texts
+        themes, subs = (
+            clusters_with_centroids(embeddings, labels),
+            clusters_with_centroids(embeddings, subtopics),
         )
-        fine_ids = present_ids(subtopics)
-        fine_centroids = dict(
-            zip(fine_ids, centroids_of(embeddings, subtopics, fine_ids), strict=True)
+        self.centroids_ = themes[1]
+        phrases = self._labels(texts, labels, themes, embed, found.keywords, found.general)
+        self.topics_ = self._level(
+            labels, themes, embeddings, found.keywords, phrases, quote_texts, texts
         )
-        fine_phrases = {t: f for t, f in found.fine_phrases.items() if t in fine_centroids}
-        names = choose_labels(fine_phrases, fine_centroids, embed, found.fine_keywords)
-        described, _ = self._level(
-            subtopics, embeddings, found.fine_keywords, names, quote_texts, texts
+        centroid_of = dict(zip(*subs, strict=True))
+        fine_phrases = {t: f for t, f in found.fine_phrases.items() if t in centroid_of}
+        names = choose_labels(fine_phrases, centroid_of, embed, found.fine_keywords)
+        described = self._level(
+            subtopics, subs, embeddings, found.fine_keywords, names, quote_texts, texts
         )
         self.subtopics_ = [replace(t, parent=self.tree_.parents[t.topic_id]) for t in described]
         self.meta_ |= {
@@ -297,16 +298,16 @@ class TopicModel:
     def _level(
         self,
         labels: np.ndarray,
+        centred: tuple[list[int], np.ndarray],
         embeddings: np.ndarray,
         keywords: dict[int, list[str]],
         phrases: dict[int, str],
         quote_texts: list[str],
         texts: Sequence[str],
-    ) -> tuple[list[Topic], np.ndarray]:
-        """The topics of one level (label, keywords, size, typical and varied quotes) and their
-        centroids."""
-        topic_ids = present_ids(labels)
-        centroids = centroids_of(embeddings, labels, topic_ids)
+    ) -> list[Topic]:
+        """The topics of one level (label, keywords, size, typical and varied quotes);
+        ``centred``: the level's topic ids and centroids (``_centred``)."""
+        topic_ids, centroids = centred
         topics: list[Topic] = []
         for row, topic_id in enumerate(topic_ids):
             members = np.flatnonzero(labels == topic_id)
@@ -315,7 +316,7 @@ class TopicModel:
             words = keywords.get(topic_id, [])[: self.p.n_keywords]
             label = phrases.get(topic_id) or label_or_example(words, texts[order[0]])
             topics.append(Topic(topic_id, label, words, len(members), quotes))
-        return topics, centroids
+        return topics
 
     def _phrases(self, docs: Sequence[str], labels: np.ndarray) -> dict[int, ClusterPhrases]:
         """Noun phrases of each cluster's clauses (``topic_labels.candidates``, spaCy tagger)."""
@@ -340,17 +341,17 @@ class TopicModel:
     def _labels(
         self,
         texts: Sequence[str],
-        embeddings: np.ndarray,
         labels: np.ndarray,
+        centred: tuple[list[int], np.ndarray],
         embed: Callable[[list[str]], np.ndarray] | None,
         keywords: dict[int, list[str]],
         general: int | None,
     ) -> dict[int, str]:
         """Each theme's label: a noun phrase of its clauses, unique across themes; the general
         bucket is named as such."""
-        ids = present_ids(labels)
+        ids = centred[0]
         found = self._phrases(subject_docs(texts), labels)
-        centroids = dict(zip(ids, centroids_of(embeddings, labels, ids), strict=True))
+        centroids = dict(zip(*centred, strict=True))
         subjects = {t: f for t, f in found.items() if t != general}
         phrases = choose_labels(subjects, centroids, embed, keywords)
         return phrases | ({general: GENERAL} if general in ids else {})
@@ -419,7 +420,7 @@ class TopicModel:
             themes[start : start + batch] = found
             confidence[start : start + batch] = share
             within = near_themes == found[:, None]
-            subtopics[start : start + batch] = vote_within(near, top_sims, within)
+            subtopics[start : start + batch] = neighbour_vote(near, top_sims, within)[0]
         return themes, confidence, subtopics
 
     def _index_float32(self) -> np.ndarray:

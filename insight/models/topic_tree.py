@@ -10,7 +10,7 @@ theme is therefore always its subtopic's parent, and tagging reproduces the fit 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -34,6 +34,15 @@ class Hierarchy:
     """Subtopic id -> theme id (outliers map to outliers, an unknown id to an outlier)."""
 
     parents: dict[int, int]
+    _keys: np.ndarray = field(init=False, repr=False, compare=False)
+    _values: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # sorted lookup arrays, built once: ``themes_of`` runs on every tagging batch
+        keys = np.array(sorted(self.parents), dtype=np.int64)
+        values = np.array([self.parents[int(k)] for k in keys], dtype=np.int64)
+        object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_values", values)
 
     @classmethod
     def flat(cls, topic_ids: np.ndarray) -> Hierarchy:
@@ -42,15 +51,11 @@ class Hierarchy:
 
     def themes_of(self, subtopics: np.ndarray) -> np.ndarray:
         ids = np.asarray(subtopics, dtype=np.int64)
-        keys = np.array(sorted(self.parents), dtype=np.int64)
+        keys, values = self._keys, self._values
         if not len(keys):
             return np.full(ids.shape, OUTLIER, dtype=np.int64)
-        values = np.array([self.parents[int(k)] for k in keys], dtype=np.int64)
         at = np.clip(np.searchsorted(keys, ids), 0, len(keys) - 1)
         return np.where(keys[at] == ids, values[at], OUTLIER)
-
-    def children(self, theme: int) -> list[int]:
-        return sorted(s for s, t in self.parents.items() if t == theme)
 
     def to_json(self) -> dict[str, int]:
         return {str(s): t for s, t in sorted(self.parents.items())}
@@ -60,33 +65,21 @@ class Hierarchy:
         return cls({int(s): int(t) for s, t in data.items()})
 
 
-def vote_within(labels: np.ndarray, sims: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Per row, the label with the largest cosine-weighted vote among the ``allowed`` neighbours
-    (the tagger's weights: cosine clipped at 0, plus a tie-breaking epsilon)."""
-    weights = np.where(allowed, np.clip(sims, 0.0, None) + 1e-6, 0.0)
-    classes, codes = np.unique(labels, return_inverse=True)
-    codes = codes.reshape(labels.shape)
-    votes = np.zeros((len(labels), len(classes)))
-    rows = np.repeat(np.arange(len(labels)), labels.shape[1])
-    np.add.at(votes, (rows, codes.ravel()), weights.ravel())
-    return np.asarray(classes[votes.argmax(axis=1)], dtype=np.int64)
-
-
 def reduce_outliers(
-    embeddings: np.ndarray, themes: np.ndarray, fine: np.ndarray, tree: Hierarchy, threshold: float
+    embeddings: np.ndarray, fine: np.ndarray, tree: Hierarchy, threshold: float
 ) -> None:
-    """Move each outlier (in place) to the theme whose centroid is nearest when the cosine is at
-    least ``threshold``, and into that theme's nearest subtopic."""
+    """Move each outlier (in place) into the theme whose centroid is nearest when the cosine is
+    at least ``threshold``, and there into that theme's nearest subtopic."""
+    themes = tree.themes_of(fine)
     theme_ids, fine_ids = present_ids(themes), present_ids(fine)
     if not theme_ids:
         return
-    outliers = np.flatnonzero(themes == OUTLIER)
+    outliers = np.flatnonzero(fine == OUTLIER)
     sims = embeddings[outliers] @ centroids_of(embeddings, themes, theme_ids).T
     best = sims.argmax(axis=1)
     close = sims[np.arange(len(outliers)), best] >= threshold
-    moved = outliers[close]
-    themes[moved] = np.asarray(theme_ids)[best[close]]
+    moved, chosen = outliers[close], np.asarray(theme_ids)[best[close]]
     parent = tree.themes_of(np.asarray(fine_ids, dtype=np.int64))
     near = embeddings[moved] @ centroids_of(embeddings, fine, fine_ids).T
-    near[parent[None, :] != themes[moved][:, None]] = -np.inf
+    near[parent[None, :] != chosen[:, None]] = -np.inf
     fine[moved] = np.asarray(fine_ids, dtype=np.int64)[near.argmax(axis=1)]

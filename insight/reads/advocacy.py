@@ -174,8 +174,8 @@ def side_impacts(
         sides = zip(table["topic_id"], table["polarity"], strict=True)
         labels = [names.get((t, s), str(t)) for t, s in sides]
         return table.assign(label=labels, method="drivers")[columns]
-    keys = {polar_key(t, side): (t, side) for t, side in panel.matrix.columns}
-    alone = panel_topic_table(panel.matrix.set_axis(list(keys), axis=1), panel.codes, panel.weights)
+    keys, keyed = polar_keyed(panel)
+    alone = panel_topic_table(keyed.matrix, keyed.codes, keyed.weights)
     if alone.empty:
         return pd.DataFrame(columns=columns)
     pairs = [keys[int(k)] for k in alone["topic_id"]]
@@ -274,14 +274,19 @@ def polar_key(topic_id: int, side: str) -> int:
     return topic_id * len(POLARITIES) + POLARITIES.index(side)
 
 
+def polar_keyed(panel: Panel) -> tuple[dict[int, tuple[int, str]], Panel]:
+    """The panel with one int column per (topic, side) (``polar_key``), and the key's pair."""
+    keys = {polar_key(t, side): (t, side) for t, side in panel.matrix.columns}
+    return keys, replace(panel, matrix=panel.matrix.set_axis(list(keys), axis=1))
+
+
 def panel_polar_change(
     panel: Panel, topics: list[Topic], names: tuple[str, str]
 ) -> PeriodReport | None:
     """``panel_change`` over (topic, polarity) columns: "Refund delay: complaints" moved NPS by
     so much, its praise by so much; the lines still add up to ΔNPS. ``topic_id`` is the line's
     topic, and tables gain ``polarity`` (None on the other, no-topic and baseline lines)."""
-    keys = {polar_key(t, side): (t, side) for t, side in panel.matrix.columns}
-    keyed = replace(panel, matrix=panel.matrix.set_axis(list(keys), axis=1))
+    keys, keyed = polar_keyed(panel)
     labels = {
         polar_key(t.topic_id, side): f"{t.label}: {SIDE_NAMES[side]}"
         for t in topics
