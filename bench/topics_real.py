@@ -9,8 +9,9 @@ bitext (intent, and category one level up), massive (en-US test split: intent, s
 synthetic demo (planted topics; single-topic comments scored). Each corpus runs in its own process
 (peak memory is that process's). Per corpus, with the engine's defaults:
 
-- a fit on everything (seed 42): topics, the largest topic's share of comments, outlier share of
-  mentions, tag-vs-fit (the saved model re-tagging the fit's mentions), NMI / ARI of each
+- a fit on everything (seed 42): topics, the fine cluster size chosen (``granularity.py``),
+  the largest topic's share of comments, outlier share of mentions, tag-vs-fit (the saved
+  model re-tagging the fit's mentions), NMI / ARI of each
   comment's topic (its longest mention's; unassigned counts as one cluster) against each label
   level, share of labels whose first phrase occurs verbatim in ≥ 5% of the topic's clauses, share
   of mentions in the "General feedback" bucket (clauses without a subject); the same NMI / ARI
@@ -209,6 +210,7 @@ def run_corpus(name: str) -> dict[str, Any]:
             "mentions": len(mentions),
             "rejected": kept.rejected,
             "topics": fit.topics,
+            "cluster size": fit.cluster_size,
             "largest share": largest_share(mentions, comments),
             "outliers": fit.outlier_share,
             "tag vs fit": fit.tag_agreement,
@@ -287,6 +289,7 @@ COLUMNS = (
     ("comments", "{:.0f}"),
     ("topics", "{:.0f}"),
     ("subtopics", "{:.0f}"),
+    ("cluster size", "{:.0f}"),
     ("largest share", "{:.1%}"),
     ("outliers", "{:.1%}"),
     ("tag vs fit", "{:.1%}"),

@@ -103,10 +103,10 @@ def _print_ingest(summary: Any) -> None:
 
 def _print_fit(result: Any) -> None:
     typer.echo(
-        f"fitted {result.model_id}: {result.topics} topics ({result.subtopics} subtopics) on "
-        f"{result.mentions} mentions, outliers {100 * result.outlier_share:.1f}%, tag-vs-fit "
-        f"agreement {100 * result.tag_agreement:.2f}% (subtopics "
-        f"{100 * result.subtopic_agreement:.2f}%) ({result.seconds:.0f} s)"
+        f"fitted {result.model_id}: {result.topics} topics ({result.subtopics} subtopics, cluster "
+        f"size {result.cluster_size}) on {result.mentions} mentions, outliers "
+        f"{100 * result.outlier_share:.1f}%, tag-vs-fit agreement {100 * result.tag_agreement:.2f}%"
+        f" (subtopics {100 * result.subtopic_agreement:.2f}%) ({result.seconds:.0f} s)"
     )
 
 

@@ -275,6 +275,13 @@ def test_capped_average_linkage() -> None:
     walled = distances.copy()
     walled[0, 2] = walled[2, 0] = 2.0  # a hard wall: 0 and 2 never share a theme
     assert capped_average_linkage(walled, sizes, 0.5, 100) == [[0, 1]]
+    # over the cap, a group splits where its tree branches: 2 (0.2 from 0 and 1) stays alone
+    # rather than joining 3 (0.45 away) only because the {0, 1, 2} theme was full
+    near_three = np.array(
+        [[0.0, 0.1, 0.2, 0.9], [0.1, 0.0, 0.2, 0.9], [0.2, 0.2, 0.0, 0.45], [0.9, 0.9, 0.45, 0.0]]
+    )
+    assert capped_average_linkage(near_three, sizes, 0.5, 25) == [[0, 1]]
+    assert capped_average_linkage(near_three, sizes, 0.5, 30) == [[0, 1, 2]]
 
 
 @pytest.mark.slow

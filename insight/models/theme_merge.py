@@ -56,31 +56,46 @@ def theme_groups(
 def capped_average_linkage(
     distances: np.ndarray, sizes: np.ndarray, threshold: float, cap: float
 ) -> list[list[int]]:
-    """Groups of cluster indexes (each of 2+ clusters) from UPGMA over ``distances`` (n × n),
-    merging the closest pair first while it is within ``threshold`` and the joined ``sizes``
-    stay within ``cap``. Distances of 2 or more are never merged."""
+    """Groups of cluster indexes (each of 2+ clusters) from UPGMA over ``distances`` (n × n):
+    the tree of merges within ``threshold``, cut so that no group's ``sizes`` sum over ``cap``.
+    Distances of 2 or more are never merged.
+
+    A group over the cap is split where its own tree branches (into the two groups it was
+    joined from, recursively), not by refusing merges as they come: refusing let whichever
+    clusters came first fill a theme and pushed the rest into farther groups, so two fits with
+    near-identical clusters got different themes (``bench/topics_real.py``, seed ARI)."""
     n = len(sizes)
     if n < 2:
         return []
     between = distances.astype(np.float64, copy=True)
     np.fill_diagonal(between, np.inf)
-    members: list[list[int]] = [[i] for i in range(n)]
-    mentions = sizes.astype(np.float64, copy=True)
+    count = np.ones(n)
+    node = list(range(n))  # the tree node each live row stands for; leaves are 0..n-1
+    children: dict[int, tuple[int, int]] = {}
+    weight = {i: float(sizes[i]) for i in range(n)}
     alive = np.ones(n, dtype=bool)
     while True:
-        allowed = alive[:, None] & alive[None, :] & (mentions[:, None] + mentions[None, :] <= cap)
-        candidate = np.where(allowed & (between < 2.0), between, np.inf)
-        flat = int(np.argmin(candidate))
-        a, b = divmod(flat, n)
+        candidate = np.where(alive[:, None] & alive[None, :] & (between < 2.0), between, np.inf)
+        a, b = divmod(int(np.argmin(candidate)), n)
         if not np.isfinite(candidate[a, b]) or candidate[a, b] > threshold:
             break
-        weight_a, weight_b = len(members[a]), len(members[b])
-        joined = (weight_a * between[a] + weight_b * between[b]) / (weight_a + weight_b)
+        joined = (count[a] * between[a] + count[b] * between[b]) / (count[a] + count[b])
         joined[np.maximum(between[a], between[b]) >= 2.0] = 2.0  # never across a hard wall
         between[a], between[:, a] = joined, joined
         between[a, a] = np.inf
         between[b], between[:, b] = np.inf, np.inf
-        members[a] += members[b]
-        mentions[a] += mentions[b]
-        alive[b] = False
-    return [sorted(m) for i, m in enumerate(members) if alive[i] and len(m) > 1]
+        parent = n + len(children)
+        children[parent] = (node[a], node[b])
+        weight[parent] = weight[node[a]] + weight[node[b]]
+        node[a], count[a], alive[b] = parent, count[a] + count[b], False
+
+    def leaves(x: int) -> list[int]:
+        return [x] if x < n else leaves(children[x][0]) + leaves(children[x][1])
+
+    def within_cap(x: int) -> list[list[int]]:
+        if x < n or weight[x] <= cap:
+            return [leaves(x)]
+        return within_cap(children[x][0]) + within_cap(children[x][1])
+
+    roots = [node[i] for i in range(n) if alive[i] and node[i] >= n]
+    return sorted(sorted(g) for root in roots for g in within_cap(root) if len(g) > 1)

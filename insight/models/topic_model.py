@@ -23,6 +23,13 @@ from typing import Any
 import numpy as np
 
 from insight.errors import NotFittedError
+from insight.models.granularity import (
+    LAYOUTS,
+    AgreedSizeClusterer,
+    auto_min_topic_size,
+    candidate_sizes,
+    umap_layouts,
+)
 from insight.models.neighbours import (
     clusters_with_centroids,
     exact_knn,
@@ -54,11 +61,6 @@ GENERAL = "General feedback"
 SAME_TEXT = 0.999
 FORMAT_VERSION = 2
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
-
-
-def auto_min_topic_size(n_docs: int) -> int:
-    """A readable number of topics at any scale: about 0.5% of mentions, within [10, 500]."""
-    return int(min(500, max(10, round(0.005 * n_docs))))
 
 
 def subject_docs(texts: Sequence[str]) -> list[str]:
@@ -179,7 +181,6 @@ class TopicModel:
         self.subtopics_ = [replace(t, parent=self.tree_.parents[t.topic_id]) for t in described]
         self.meta_ |= {
             "n_fit": len(texts),
-            "min_topic_size": self._min_size(len(texts)),
             "outlier_share_raw": float(np.mean(found.themes == OUTLIER)),
             "subtopics": len(self.subtopics_),
             "outlier_share": float(np.mean(labels == OUTLIER)),
@@ -217,25 +218,16 @@ class TopicModel:
         from bertopic.backend import BaseEmbedder
         from bertopic.representation import KeyBERTInspired
         from bertopic.vectorizers import ClassTfidfTransformer
-        from hdbscan import HDBSCAN
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-        from umap import UMAP
 
         size = self._min_size(len(texts))
-        umap_model = UMAP(
-            n_neighbors=self.p.umap_neighbors,
-            n_components=self.p.umap_components,
-            min_dist=0.0,
-            metric="cosine",
-            random_state=self.seed,
-            precomputed_knn=(*knn, None),
-            init=self._umap_init(embeddings),
+        start = self._umap_init(embeddings)
+        umap_model = umap_layouts(
+            self.seed, knn, start, self.p.umap_neighbors, self.p.umap_components
         )
-        hdbscan_model = HDBSCAN(
-            min_cluster_size=size,
-            min_samples=max(2, size // 4),
-            metric="euclidean",
-            cluster_selection_method="eom",
+        auto = self.p.min_topic_size == "auto"
+        hdbscan_model = AgreedSizeClusterer(
+            candidate_sizes(size, len(texts)) if auto else [size], LAYOUTS, self.p.max_theme_share
         )
         stop_words = sorted(ENGLISH_STOP_WORDS.union(CX_STOP_WORDS))
         # No min_df: BERTopic fits the vectorizer on one joined document per topic, so
@@ -275,6 +267,10 @@ class TopicModel:
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
             warnings.filterwarnings("ignore", message=".*precomputed_knn", category=UserWarning)
             fine = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=np.int64)
+        self.meta_["min_topic_size"] = hdbscan_model.size_
+        self.meta_["size_agreement"] = {
+            str(k): round(v, 4) for k, v in hdbscan_model.agreement_.items()
+        }
         fine_phrases = self._phrases(docs, fine)
         filler = self._filler(fine_phrases)
         groups = theme_groups(

@@ -12,7 +12,9 @@ class TopicParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_topic_size: int | Literal["auto"] = Field(
-        default="auto", description="Smallest topic; auto = about 0.5% of mentions, in [10, 500]."
+        default="auto",
+        description="Smallest fine cluster; auto = chosen from the data (models/granularity.py): "
+        "about 0.5% of mentions in [10, 500], coarser when two UMAP layouts agree better.",
     )
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=5, ge=2)

@@ -36,6 +36,8 @@ class FitResult:
     seconds: float
     subtopics: int = 0
     subtopic_agreement: float = 1.0
+    #: the smallest fine cluster, chosen from the data unless set (``models/granularity.py``)
+    cluster_size: int = 0
 
 
 def legacy_model_dir(config: Config, model_id: str) -> Path:
@@ -131,6 +133,7 @@ def fit_topics(
         time.perf_counter() - started,
         len(model.subtopics_),
         sub_agreement,
+        int(model.meta_.get("min_topic_size", 0)),
     )
 
 

@@ -1,0 +1,151 @@
+"""How fine the fit's clusters are, chosen from the data: two UMAP layouts and their agreement.
+
+A fixed share of mentions per cluster (the 0.5% rule) cut some corpora too finely, and HDBSCAN
+on a single UMAP layout changes with the layout's seed. The fit therefore lays the mentions out
+twice (two seeds). For each candidate cluster size (the 0.5% rule times ``SIZE_STEPS``) it
+clusters each layout alone and measures how well the two agree (adjusted Rand index, noise
+included): a size whose clusters are real reappears in another layout. The finest size whose
+agreement is within ``TOLERANCE`` of the best one wins; sizes whose largest cluster would hold
+more than the theme cap are not candidates. The clusters are then found on both layouts side by
+side, which averages out much of the seed. Measured in ``bench/topics_real.py`` (seed ARI, NMI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+#: How many seeded layouts the fit compares and clusters side by side.
+LAYOUTS = 2
+#: Candidate cluster sizes, as multiples of the 0.5% rule: never finer, coarser when it agrees.
+SIZE_STEPS = (1.0, 1.5, 2.0, 3.0)
+#: A coarser size is chosen only when the finer ones agree less than this share of the best.
+TOLERANCE = 0.9
+
+
+def auto_min_topic_size(n_docs: int) -> int:
+    """The finest candidate: about 0.5% of mentions, within [10, 500]."""
+    return int(min(500, max(10, round(0.005 * n_docs))))
+
+
+def candidate_sizes(base: int, n_points: int) -> list[int]:
+    """Cluster sizes to try: ``base`` times each step, at most half the points, no repeats."""
+    ceiling = max(base, n_points // 2)
+    return sorted({min(ceiling, max(2, round(base * step))) for step in SIZE_STEPS})
+
+
+def hdbscan_labels(points: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """HDBSCAN's labels and membership strengths at one cluster size (the fit's settings)."""
+    from hdbscan import HDBSCAN
+
+    model = HDBSCAN(
+        min_cluster_size=size,
+        min_samples=max(2, size // 4),
+        metric="euclidean",
+        cluster_selection_method="eom",
+    ).fit(points)
+    return np.asarray(model.labels_, dtype=np.int64), np.asarray(model.probabilities_)
+
+
+def choose_size(agreement: dict[int, float]) -> int:
+    """The finest size whose agreement is within ``TOLERANCE`` of the best."""
+    best = max(agreement.values())
+    return min(size for size, score in agreement.items() if score >= TOLERANCE * best)
+
+
+def umap_layouts(
+    seed: int, knn: tuple[np.ndarray, np.ndarray], start: Any, neighbours: int, components: int
+) -> LayoutPair:
+    """``LAYOUTS`` UMAP layouts of the fit (seeds ``seed``, ``seed + 1``...), one kNN graph and
+    starting layout (``start``) for all."""
+    from umap import UMAP
+
+    return LayoutPair(
+        [
+            UMAP(
+                n_neighbors=neighbours,
+                n_components=components,
+                min_dist=0.0,
+                metric="cosine",
+                random_state=seed + layout,
+                precomputed_knn=(*knn, None),
+                init=start,
+            )
+            for layout in range(LAYOUTS)
+        ]
+    )
+
+
+class LayoutPair:
+    """BERTopic's dimensionality-reduction step: several seeded UMAP layouts side by side."""
+
+    def __init__(self, layouts: Sequence[Any]) -> None:
+        self.layouts = list(layouts)
+        self.embedding_: np.ndarray | None = None
+
+    def fit(self, embeddings: np.ndarray, y: Any = None) -> LayoutPair:
+        self.embedding_ = np.hstack(
+            [
+                np.asarray(layout.fit_transform(embeddings), dtype=np.float32)
+                for layout in self.layouts
+            ]
+        )
+        return self
+
+    def fit_transform(self, embeddings: np.ndarray, y: Any = None) -> np.ndarray:
+        self.fit(embeddings, y)
+        assert self.embedding_ is not None
+        return self.embedding_
+
+    def transform(self, embeddings: np.ndarray) -> np.ndarray:
+        if self.embedding_ is None or len(embeddings) != len(self.embedding_):
+            raise NotImplementedError("new mentions are tagged by the kNN index, not laid out")
+        return self.embedding_
+
+
+class AgreedSizeClusterer:
+    """BERTopic's clustering step: HDBSCAN at the candidate size the layouts agree on best.
+
+    ``parts``: how many layouts the input holds side by side (equal column blocks);
+    ``max_share``: no candidate whose largest cluster holds more of the points than this
+    (unless none is below it). One candidate size: that size, no comparison."""
+
+    def __init__(self, sizes: Sequence[int], parts: int, max_share: float) -> None:
+        self.sizes = sorted(set(sizes))
+        self.parts = parts
+        self.max_share = max_share
+        self.agreement_: dict[int, float] = {}
+        self.size_ = self.sizes[0]
+        self.labels_: np.ndarray | None = None
+        self.probabilities_: np.ndarray | None = None
+
+    def fit(self, points: np.ndarray, y: Any = None) -> AgreedSizeClusterer:
+        from sklearn.metrics import adjusted_rand_score
+
+        if len(self.sizes) > 1 and self.parts > 1:
+            layouts = np.split(np.asarray(points), self.parts, axis=1)
+            scored: dict[int, tuple[float, bool]] = {}
+            for size in self.sizes:
+                runs = [hdbscan_labels(layout, size)[0] for layout in layouts]
+                if min(len(set(run.tolist()) - {-1}) for run in runs) < 2:
+                    continue  # all noise or one cluster "agrees" trivially
+                pairs = [
+                    adjusted_rand_score(runs[i], runs[j])
+                    for i in range(len(runs))
+                    for j in range(i + 1, len(runs))
+                ]
+                within_cap = max(_largest_share(run) for run in runs) <= self.max_share
+                scored[size] = (float(np.mean(pairs)), within_cap)
+            capped = {s: a for s, (a, ok) in scored.items() if ok}
+            self.agreement_ = capped or {s: a for s, (a, _) in scored.items()}
+            if self.agreement_:
+                self.size_ = choose_size(self.agreement_)
+        self.labels_, self.probabilities_ = hdbscan_labels(points, self.size_)
+        return self
+
+
+def _largest_share(labels: np.ndarray) -> float:
+    clustered = labels[labels != -1]
+    return float(np.bincount(clustered).max() / len(labels)) if len(clustered) else 0.0
