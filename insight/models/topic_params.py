@@ -14,7 +14,7 @@ class TopicParams(BaseModel):
     min_topic_size: int | Literal["auto"] = Field(
         default="auto",
         description="Smallest fine cluster; auto = chosen from the data (models/granularity.py): "
-        "about 0.5% of mentions in [10, 500], coarser when two UMAP layouts agree better.",
+        "about 0.5% of mentions in [10, 500], coarser when the UMAP layouts agree better.",
     )
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=5, ge=2)
