@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def clauses(folder: Path) -> int:
     return len(texts)
 
 
-def fit(code: Path, folder: Path) -> dict[str, object]:
+def fit(code: Path, folder: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", FIT, str(code), str(folder)],
         capture_output=True,
@@ -86,10 +87,10 @@ def main() -> None:
     print(f"\nTopicModel.fit on {n} hotel review clauses (seed 42):\n")
     print("| code | fit s | × base | themes | subtopics | stages (s) |")
     print("|---|---:|---:|---:|---:|---|")
-    base = float(rows[args.base]["seconds"])  # type: ignore[arg-type]
+    base = float(rows[args.base]["seconds"])
     for name, row in rows.items():
-        stages = ", ".join(f"{k} {v:.1f}" for k, v in dict(row["stages"]).items())  # type: ignore[call-overload]
-        seconds = float(row["seconds"])  # type: ignore[arg-type]
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in row["stages"].items())
+        seconds = float(row["seconds"])
         print(
             f"| {name} | {seconds:.1f} | {seconds / base:.2f}× | {row['themes']} | "
             f"{row['subtopics']} | {stages} |"

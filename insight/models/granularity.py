@@ -8,9 +8,9 @@ of each pair on the points both cluster (noise is reassigned later, by the tagge
 a mean over the pairs. A size whose clusters are real reappears in other layouts. The finest
 size whose agreement is within ``TOLERANCE`` of the best wins; sizes whose largest cluster would
 hold more than the theme cap are not candidates. The clusters are then found on the layouts side
-by side, which averages out much of the seed. Measured in ``bench/topics_real.py``: with two
-layouts and noise counted the choice flipped between seeds on three of five corpora; three
-layouts scored on clustered points chose the same size for both seeds on four of five.
+by side, which averages out much of the seed. Measured in ``bench/topics_real.py`` (bench/README,
+"Granularity chosen from the data"): the choice can still differ between seeds when candidates'
+agreements lie near the tolerance line (banking77 and bitext in that run).
 """
 
 from __future__ import annotations

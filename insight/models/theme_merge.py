@@ -2,8 +2,9 @@
 
 HDBSCAN finds dense phrasings; analysts want themes. Joining near-identical clusters gives a
 readable number of topics, but plain average linkage let one theme swallow a third of all hotel
-review clauses ("Hotel": showers, noise, carpets, air conditioning...). A merge that would make a
-theme hold more than ``cap`` mentions is never made, so every theme stays a readable share.
+review clauses ("Hotel": showers, noise, carpets, air conditioning...). A theme that would hold
+more than ``cap`` mentions is split along its own merge tree, so every theme stays a readable
+share.
 """
 
 from __future__ import annotations

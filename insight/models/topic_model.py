@@ -302,7 +302,7 @@ class TopicModel:
         texts: Sequence[str],
     ) -> list[Topic]:
         """The topics of one level (label, keywords, size, typical and varied quotes);
-        ``centred``: the level's topic ids and centroids (``_centred``)."""
+        ``centred``: the level's topic ids and centroids (``clusters_with_centroids``)."""
         topic_ids, centroids = centred
         topics: list[Topic] = []
         for row, topic_id in enumerate(topic_ids):
