@@ -92,7 +92,12 @@ def load_banking77() -> Corpus:
 def load_clinc150() -> Corpus:
     data = json.loads((DATA / "clinc150/data_full.json").read_text())
     rows = data["test"] + data["oos_test"]
-    return _frame([r[0] for r in rows], {"intent": [r[1] for r in rows]})
+    domains = json.loads((DATA / "clinc150/domains.json").read_text())
+    domain_of = {intent: domain for domain, intents in domains.items() for intent in intents}
+    return _frame(
+        [r[0] for r in rows],
+        {"intent": [r[1] for r in rows], "domain": [domain_of.get(r[1], OOS) for r in rows]},
+    )
 
 
 def load_bitext() -> Corpus:

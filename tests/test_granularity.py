@@ -31,8 +31,9 @@ def test_candidates_start_at_the_half_percent_rule_and_only_go_coarser() -> None
     assert auto_min_topic_size(20_000) == 100
     assert candidate_sizes(100, 20_000) == [100, 150, 200, 300]
     assert candidate_sizes(10, 30) == [10, 15]  # never more than half the points
-    assert choose_size({10: 0.5, 15: 0.95, 20: 1.0}) == 15  # finest within 95% of the best
-    assert choose_size({10: 0.96, 15: 0.95, 20: 1.0}) == 10
+    assert choose_size({10: 0.5, 15: 0.85, 20: 1.0}) == 15  # the finest stable one
+    assert choose_size({10: 0.81, 15: 0.95, 20: 1.0}) == 10  # not the most stable
+    assert choose_size({10: 0.5, 15: 0.7, 20: 0.6}) == 15  # none stable: the most agreeing
 
 
 def test_the_size_both_layouts_agree_on_is_chosen() -> None:

@@ -264,6 +264,28 @@ def test_theme_merge_keeps_praise_and_complaints_apart() -> None:
     assert theme_groups(labels, embeddings, same_tone, [0, 2], (0.3, 0.4, 1.0)) == [[0, 2]]
 
 
+def test_too_many_themes_cut_higher_up_to_orthogonal() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(6, 384))
+    # three pairs of clusters (0.02 apart within a pair, 0.52-0.61 between pairs) and a seventh
+    # cluster opposite to all of them (cosine distance > 1)
+    pairs = [base[i] + 0.25 * base[3] * (j == 0) for i in range(3) for j in range(2)]
+    shared = [p + 0.9 * base[4] for p in pairs]
+    centres = [*shared, -2.0 * base[4]]
+    labels = np.repeat(np.arange(7), 20)
+    embeddings = np.stack([centres[t] + 0.02 * rng.normal(size=384) for t in labels])
+    limits = (0.2, 1.0, 1.0)
+    assert theme_groups(labels, embeddings, None, [], limits) == [[0, 1], [2, 3], [4, 5]]
+    assert theme_groups(labels, embeddings, None, [], limits, max_themes=4) == [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+    ]
+    assert theme_groups(labels, embeddings, None, [], limits, max_themes=2) == [[0, 1, 2, 3, 4, 5]]
+    # never past orthogonal centroids, even when more themes remain than asked for
+    assert theme_groups(labels, embeddings, None, [], limits, max_themes=1) == [[0, 1, 2, 3, 4, 5]]
+
+
 def test_capped_average_linkage() -> None:
     distances = np.array(
         [[0.0, 0.1, 0.2, 0.9], [0.1, 0.0, 0.15, 0.9], [0.2, 0.15, 0.0, 0.9], [0.9, 0.9, 0.9, 0.0]]

@@ -14,7 +14,7 @@ class TopicParams(BaseModel):
     min_topic_size: int | Literal["auto"] = Field(
         default="auto",
         description="Smallest fine cluster; auto = chosen from the data (models/granularity.py): "
-        "about 0.5% of mentions in [10, 500], coarser when the UMAP layouts agree better.",
+        "about 0.5% of mentions in [10, 500], coarser where the UMAP layouts disagree at it.",
     )
     umap_neighbors: int = Field(default=15, ge=2)
     umap_components: int = Field(default=5, ge=2)
@@ -38,6 +38,12 @@ class TopicParams(BaseModel):
         gt=0.0,
         le=1.0,
         description="No theme merge may hold more than this share of the clustered mentions.",
+    )
+    max_themes: int = Field(
+        default=25,
+        ge=2,
+        description="Readable themes: when more would remain at merge_distance, the merge tree "
+        "is cut higher (up to cosine distance 1) until at most this many remain.",
     )
     merge_sentiment_gap: float = Field(
         default=0.4,
