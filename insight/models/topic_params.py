@@ -40,10 +40,11 @@ class TopicParams(BaseModel):
         description="No theme merge may hold more than this share of the clustered mentions.",
     )
     max_themes: int = Field(
-        default=25,
-        ge=2,
-        description="Readable themes: when more would remain at merge_distance, the merge tree "
-        "is cut higher (up to cosine distance 1) until at most this many remain.",
+        default=0,
+        ge=0,
+        description="At most this many themes: when more remain at merge_distance, the merge "
+        "tree is cut higher (up to cosine distance 1); 0 = no limit. Off by default: on CLINC150 "
+        "it cost theme seed stability (bench/README).",
     )
     merge_sentiment_gap: float = Field(
         default=0.4,
