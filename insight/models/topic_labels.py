@@ -73,6 +73,7 @@ CX_STOP_WORDS = (
     "shouldn",
     "hasn",
     "haven",
+    "won",  # "won't": the keyword pattern keeps "won", drops the "t" ("Ordering won" on the demo)
 )
 ALPHA = re.compile(r"^[^\W\d_][\w'-]*$")
 
