@@ -88,6 +88,31 @@ def vectors(embedder: MiniLMEmbedder, texts: Sequence[str]) -> np.ndarray:
     return out
 
 
+def load_sets() -> dict[str, LabelledSet]:
+    """The labelled sets of ``HELD_OUT`` (../shared/data), and GoEmotions' test split apart."""
+    split = build_segmenter(Config()).split_many
+    return {
+        "goemotions": corpora.load_goemotions(ROOT),
+        "goemotions_test": corpora.load_goemotions(ROOT, ("test",)),
+        "xed": corpora.load_xed(ROOT),
+        "hotel": corpora.load_hotel(ROOT, split),
+        "uci": corpora.load_uci(ROOT),
+        "clinc150": corpora.load_clinc(ROOT),
+    }
+
+
+def tested_on(held: str) -> str:
+    """The rows a held-out set is tested on: GoEmotions' test split, any other set whole."""
+    return "goemotions_test" if held == "goemotions" else held
+
+
+def joined(
+    sets: dict[str, LabelledSet], vecs: dict[str, np.ndarray], names: Sequence[str]
+) -> tuple[LabelledSet, np.ndarray]:
+    """The named sets as one training set, with their embeddings in the same order."""
+    return LabelledSet.concat([sets[k] for k in names]), np.vstack([vecs[k] for k in names])
+
+
 def previous_cues() -> dict[str, Any]:
     """The retired service-language cues (``polarity_cues.py`` of the previous release)."""
     source = git_show(PREVIOUS, "insight/models/polarity_cues.py").decode()
@@ -180,9 +205,8 @@ def held_out_table(
     rows = []
     vader = vader_alone()
     for held in HELD_OUT:
-        test = "goemotions_test" if held == "goemotions" else held
-        train = LabelledSet.concat([sets[k] for k in HELD_OUT if k != held])
-        x = np.vstack([vecs[k] for k in HELD_OUT if k != held])
+        test = tested_on(held)
+        train, x = joined(sets, vecs, [k for k in HELD_OUT if k != held])
         head = head_scorer(fit_head(train, x))
         scorers: dict[str, tuple[Scorer, bool]] = {
             "previous release": (previous, False),
@@ -192,10 +216,8 @@ def held_out_table(
             "3-class head, no lexicon": (head_scorer(fit_head(train, x, use_lexicon=False)), True),
         }
         if held == "goemotions":  # the frozen-embedding ceiling: trained in domain
-            inside = LabelledSet.concat([sets[k] for k in HELD_OUT])
-            everything = np.vstack([vecs[k] for k in HELD_OUT])
             scorers["3-class head, all sets (shipped)"] = (
-                head_scorer(fit_head(inside, everything)),
+                head_scorer(fit_head(*joined(sets, vecs, HELD_OUT))),
                 True,
             )
         for name, (score, calibrated) in scorers.items():
@@ -209,13 +231,8 @@ def probes(
     embedder: MiniLMEmbedder, sets: dict[str, LabelledSet], vecs: dict[str, np.ndarray]
 ) -> dict[str, dict[str, float]]:
     """Brands and names carry no sentiment; questions and requests are neutral."""
-    shipped = fit_head(
-        LabelledSet.concat([sets[k] for k in HELD_OUT]), np.vstack([vecs[k] for k in HELD_OUT])
-    )
-    without_clinc = fit_head(
-        LabelledSet.concat([sets[k] for k in HELD_OUT if k != "clinc150"]),
-        np.vstack([vecs[k] for k in HELD_OUT if k != "clinc150"]),
-    )
+    shipped = fit_head(*joined(sets, vecs, HELD_OUT))
+    without_clinc = fit_head(*joined(sets, vecs, [k for k in HELD_OUT if k != "clinc150"]))
     scorers = {
         "previous release": previous_head(),
         "VADER alone": vader_alone(),
@@ -350,7 +367,7 @@ def finetuned_held_out(sets: dict[str, LabelledSet], held: str, limit: int = 12_
     from insight.pipelines.sentiment_corpora import sample
 
     train = sample(LabelledSet.concat([sets[k] for k in HELD_OUT if k != held]), limit, "none")
-    test = sets["goemotions_test" if held == "goemotions" else held]
+    test = sets[tested_on(held)]
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         finetune(train.texts, train.labels, Path(folder), progress=True)
@@ -380,15 +397,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     embedder = MiniLMEmbedder()
-    split = build_segmenter(Config()).split_many
-    sets = {
-        "goemotions": corpora.load_goemotions(ROOT),
-        "goemotions_test": corpora.load_goemotions(ROOT, ("test",)),
-        "xed": corpora.load_xed(ROOT),
-        "hotel": corpora.load_hotel(ROOT, split),
-        "uci": corpora.load_uci(ROOT),
-        "clinc150": corpora.load_clinc(ROOT),
-    }
+    sets = load_sets()
     if args.finetuned:
         finetuned_held_out(sets, args.finetuned)
         return

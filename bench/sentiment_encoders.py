@@ -20,11 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.sentiment import HELD_OUT, ROOT, SERVICE_PRAISE, fmt, head_scorer, metrics
-from insight.config import Config
+from bench.sentiment import (
+    HELD_OUT,
+    SERVICE_PRAISE,
+    fmt,
+    head_scorer,
+    joined,
+    load_sets,
+    metrics,
+    tested_on,
+)
 from insight.models.embedder import MiniLMEmbedder
 from insight.pipelines import sentiment_corpora as corpora
-from insight.pipelines.components import build_segmenter
 from insight.pipelines.sentiment import fit_head
 from insight.pipelines.sentiment_corpora import LabelledSet
 
@@ -44,17 +51,11 @@ def other_encoder(folder: Path) -> Encode:
 
 
 def samples(limit: int) -> dict[str, LabelledSet]:
-    split = build_segmenter(Config()).split_many
-    sets = {
-        "goemotions": corpora.load_goemotions(ROOT),
-        "xed": corpora.load_xed(ROOT),
-        "hotel": corpora.load_hotel(ROOT, split),
-        "uci": corpora.load_uci(ROOT),
-        "clinc150": corpora.load_clinc(ROOT),
+    """``bench.sentiment``'s sets cut to seeded samples; GoEmotions' test split whole."""
+    return {
+        name: data if name == tested_on("goemotions") else corpora.sample(data, limit, seed=0)
+        for name, data in load_sets().items()
     }
-    out = {name: corpora.sample(data, limit, seed=0) for name, data in sets.items()}
-    out["goemotions_test"] = corpora.load_goemotions(ROOT, ("test",))
-    return out
 
 
 def rows_for(name: str, encode: Encode, sets: dict[str, LabelledSet]) -> list[str]:
@@ -65,10 +66,8 @@ def rows_for(name: str, encode: Encode, sets: dict[str, LabelledSet]) -> list[st
     lines = [f"| {name} | encoding | {count / seconds:.0f} texts/s | | | | | |"]
     probes = encode(list(SERVICE_PRAISE))
     for held in ("goemotions", "xed", "hotel"):
-        test = "goemotions_test" if held == "goemotions" else held
-        others = [k for k in HELD_OUT if k != held]
-        train = LabelledSet.concat([sets[k] for k in others])
-        x = np.vstack([vectors[k] for k in others])
+        test = tested_on(held)
+        train, x = joined(sets, vectors, [k for k in HELD_OUT if k != held])
         for lexicon in (True, False):
             score = head_scorer(fit_head(train, x, use_lexicon=lexicon))
             m = metrics(score(vectors[test], sets[test].texts), sets[test].labels, True)
