@@ -28,13 +28,14 @@ def theme_groups(
     filler: list[int],
     limits: tuple[float, float, float],
     subjects: dict[int, set[str]] | None = None,
-    max_themes: int | None = None,
+    max_themes: int = 0,
 ) -> list[list[int]]:
     """Fine clusters joined into themes: within ``merge_distance`` (cosine of centroids, average
     linkage), no theme over ``max_theme_share`` of the clustered mentions (``limits`` holds those
     two and ``merge_sentiment_gap``); filler clusters (no subject) form one group of their own.
-    If more than ``max_themes`` themes would remain, the distance rises in ``CUT_STEP`` steps
-    until they fit or it reaches ``CUT_CEILING`` (150 CLINC150 intents gave 56 themes at 0.55).
+    If more than ``max_themes`` (0 = no limit) themes would remain, the distance rises in
+    ``CUT_STEP`` steps until they fit or it reaches ``CUT_CEILING`` (150 CLINC150 intents gave 56
+    themes at 0.55).
 
     A theme is a subject; tone is a property of each mention. Embeddings place "they fixed my
     issue fast" near "the app update broke everything" (both about problems), so clusters whose
@@ -62,7 +63,7 @@ def theme_groups(
     cap = max_share * float(np.sum(labels != -1))
     threshold = merge_distance
     joined = capped_average_linkage(distances, sizes, threshold, cap)
-    while max_themes is not None and threshold < CUT_CEILING:
+    while max_themes and threshold < CUT_CEILING:
         themes = len(ids) - sum(len(g) - 1 for g in groups + joined)
         if themes <= max_themes:
             break

@@ -280,7 +280,7 @@ class TopicModel:
             filler,
             (self.p.merge_distance, self.p.merge_sentiment_gap, self.p.max_theme_share),
             {t: subjects(found) for t, found in fine_phrases.items()},
-            self.p.max_themes or None,
+            self.p.max_themes,
         )
         fine_keywords = _keywords(model, fine)
         labels = fine
