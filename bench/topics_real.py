@@ -6,8 +6,10 @@
 Corpora (../shared/data, never copied): hotel (each non-empty review field a comment), banking77
 (test split), clinc150 (test + out-of-scope test: out-of-scope rows should end unassigned),
 bitext (intent, and category one level up), massive (en-US test split: intent, scenario), and the
-synthetic demo (planted topics; single-topic comments scored). Each corpus runs in its own process
-(peak memory is that process's). Per corpus, with the engine's defaults:
+synthetic demo (planted topics; single-topic comments scored), and bitext_brands (bitext's
+requests each addressed to one of six airlines, seeded: "@united ..." or "Hey United, ..."). Each
+corpus runs in its own process (peak memory is that process's). Per corpus, with the engine's
+defaults:
 
 - a fit on everything (seed 42): topics, the fine cluster size chosen (``granularity.py``),
   the largest topic's share of comments, outlier share of mentions, tag-vs-fit (the saved
@@ -20,7 +22,12 @@ synthetic demo (planted topics; single-topic comments scored). Each corpus runs 
   topics, at both levels;
 - a fit on a seeded half, then ``insight tag`` of the other half (new data of the same kind):
   outlier share and largest-topic share on the tagged half next to the fitted half's;
-- plain BERTopic (``BERTopic()`` defaults) on the same mention texts and embeddings.
+- plain BERTopic (``BERTopic()`` defaults) on the same mention texts and embeddings;
+- what, not who: NMI of the topics (both levels, and BERTopic's) against each *segment*, a
+  property of who wrote a comment or where, not of what it is about: the hotel reviewer's
+  nationality, the bitext request's writing style (its linguistic tags), the airline a
+  bitext_brands request is addressed to; low is right. The hotel's review field (complaint or
+  praise box) is reported the same way: topics are subjects, so tone should not sort them.
 """
 
 from __future__ import annotations
@@ -50,7 +57,16 @@ from insight.models.topic_tree import subtopic_model_id
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
-CORPORA = ("hotel", "banking77", "clinc150", "bitext", "massive", "demo")
+CORPORA = ("hotel", "banking77", "clinc150", "bitext", "massive", "demo", "bitext_brands")
+#: Who a bitext_brands request is addressed to: (name, handle).
+AIRLINES = (
+    ("United", "united"),
+    ("Delta", "Delta"),
+    ("American Airlines", "AmericanAir"),
+    ("Southwest", "SouthwestAir"),
+    ("JetBlue", "JetBlue"),
+    ("Virgin America", "VirginAmerica"),
+)
 OOS = "oos"
 
 
@@ -60,18 +76,23 @@ class Corpus:
 
     comments: pd.DataFrame
     levels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Who wrote a comment or where (comment id -> value): topics should not follow these.
+    segments: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _frame(texts: list[str], labels: dict[str, list[str]]) -> Corpus:
+def _frame(
+    texts: list[str], labels: dict[str, list[str]], segments: dict[str, list[str]] | None = None
+) -> Corpus:
     ids = [f"c{i}" for i in range(len(texts))]
     return Corpus(
         pd.DataFrame({"id": ids, "text": texts}),
         {level: dict(zip(ids, values, strict=True)) for level, values in labels.items()},
+        {name: dict(zip(ids, values, strict=True)) for name, values in (segments or {}).items()},
     )
 
 
 def load_hotel() -> Corpus:
-    texts = []
+    texts, nationality, box = [], [], []
     with (DATA / "hotel_reviews/Hotel_Reviews_Britannia_Canary_Wharf.csv").open() as handle:
         for row in csv.DictReader(handle):
             for column, empty in (
@@ -81,7 +102,9 @@ def load_hotel() -> Corpus:
                 text = " ".join(row[column].split())
                 if text and text != empty:
                     texts.append(text)
-    return _frame(texts, {})
+                    nationality.append(row["Reviewer_Nationality"].strip())
+                    box.append(column)
+    return _frame(texts, {}, {"nationality": nationality, "review field (tone)": box})
 
 
 def load_banking77() -> Corpus:
@@ -107,7 +130,23 @@ def load_bitext() -> Corpus:
     return _frame(
         frame["instruction"].tolist(),
         {"intent": frame["intent"].tolist(), "category": frame["category"].tolist()},
+        {"writing style": frame["tags"].tolist()},
     )
+
+
+def load_bitext_brands() -> Corpus:
+    """Bitext's requests, each addressed to a seeded airline by @handle or by name."""
+    corpus = load_bitext()
+    rng = np.random.default_rng(0)
+    brand = rng.integers(len(AIRLINES), size=len(corpus.comments))
+    by_name = rng.random(len(corpus.comments)) < 0.5
+    texts = [
+        f"Hey {AIRLINES[b][0]}, {text}" if named else f"@{AIRLINES[b][1]} {text}"
+        for text, b, named in zip(corpus.comments["text"], brand, by_name, strict=True)
+    ]
+    ids = corpus.comments["id"].tolist()
+    airline = {cid: AIRLINES[b][0] for cid, b in zip(ids, brand, strict=True)}
+    return Corpus(corpus.comments.assign(text=texts), corpus.levels, {"airline": airline})
 
 
 def load_massive() -> Corpus:
@@ -139,6 +178,7 @@ LOADERS: dict[str, Callable[[], Corpus]] = {
     "clinc150": load_clinc150,
     "bitext": load_bitext,
     "massive": load_massive,
+    "bitext_brands": load_bitext_brands,
 }
 
 
@@ -230,6 +270,7 @@ def run_corpus(name: str) -> dict[str, Any]:
         out["subtopics"] = len(engine.store.topics(subtopic_model_id(fit.model_id)))
         found = agreement(corpus.levels, first_sub)
         out |= {f"{k[:3]} {k[4:]} (subtopics)": v for k, v in found.items()}
+        out |= segment_nmi(corpus.segments, {"themes": first, "subtopics": first_sub})
         if name == "clinc150":
             oos = [cid for cid, label in corpus.levels["intent"].items() if label == OOS]
             inside = [cid for cid in first.index if cid not in set(oos)]
@@ -287,6 +328,21 @@ def bertopic_defaults(texts: list[str], mentions: pd.DataFrame, corpus: Corpus) 
         "BERTopic fit s": time.perf_counter() - started,
     }
     out |= {f"BERTopic {k}": v for k, v in agreement(corpus.levels, topics).items()}
+    return out | segment_nmi(corpus.segments, {"BERTopic": topics})
+
+
+def segment_nmi(
+    segments: dict[str, dict[str, str]], found: dict[str, pd.Series]
+) -> dict[str, float]:
+    """NMI of each labelling in ``found`` (comment -> topic) against each segment."""
+    out = {}
+    for segment, values in segments.items():
+        for name, topics in found.items():
+            ids = [cid for cid in topics.index if cid in values]
+            truth = [values[cid] for cid in ids]
+            out[f"segment {segment} | {name}"] = float(
+                normalized_mutual_info_score(truth, topics.loc[ids].to_numpy())
+            )
     return out
 
 
@@ -352,6 +408,20 @@ def print_tables(rows: list[dict[str, Any]]) -> None:
                 f"{row['outliers tagged half']:.1%} | {row['largest fitted half']:.1%} | "
                 f"{row['largest tagged half']:.1%} |"
             )
+    segments = sorted({k.split(" | ")[0] for r in rows for k in r if k.startswith("segment ")})
+    if segments:
+        print("\nWhat, not who: NMI against a segment (who wrote it or where; low is right):")
+        print("| corpus | segment | NMI themes | NMI subtopics | NMI BERTopic |")
+        print("|---|---|---:|---:|---:|")
+    for row in rows:
+        for segment in segments:
+            if f"{segment} | themes" in row:
+                cells = [row[f"{segment} | {n}"] for n in ("themes", "subtopics", "BERTopic")]
+                print(
+                    f"| {row['corpus']} | {segment.removeprefix('segment ')} | "
+                    + " | ".join(f"{c:.3f}" for c in cells)
+                    + " |"
+                )
     clinc = [r for r in rows if "oos unassigned" in r]
     for row in clinc:
         print(
