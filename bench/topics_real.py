@@ -7,7 +7,8 @@ Corpora (../shared/data, never copied): hotel (each non-empty review field a com
 (test split), clinc150 (test + out-of-scope test: out-of-scope rows should end unassigned),
 bitext (intent, and category one level up), massive (en-US test split: intent, scenario), and the
 synthetic demo (planted topics; single-topic comments scored), and bitext_brands (bitext's
-requests each addressed to one of six airlines, seeded: "@united ..." or "Hey United, ..."). Each
+requests each addressed to one of six airlines, seeded: "@united ..." or "Hey United, ...", the
+airline in the segment column). Each
 corpus runs in its own process (peak memory is that process's). Per corpus, with the engine's
 defaults:
 
@@ -135,7 +136,8 @@ def load_bitext() -> Corpus:
 
 
 def load_bitext_brands() -> Corpus:
-    """Bitext's requests, each addressed to a seeded airline by @handle or by name."""
+    """Bitext's requests, each addressed to a seeded airline by @handle or by name; the
+    airline is the comments' segment column, as an airline's social export would carry it."""
     corpus = load_bitext()
     rng = np.random.default_rng(0)
     brand = rng.integers(len(AIRLINES), size=len(corpus.comments))
@@ -146,7 +148,10 @@ def load_bitext_brands() -> Corpus:
     ]
     ids = corpus.comments["id"].tolist()
     airline = {cid: AIRLINES[b][0] for cid, b in zip(ids, brand, strict=True)}
-    return Corpus(corpus.comments.assign(text=texts), corpus.levels, {"airline": airline})
+    segment = [AIRLINES[b][0] for b in brand]
+    return Corpus(
+        corpus.comments.assign(text=texts, segment=segment), corpus.levels, {"airline": airline}
+    )
 
 
 def load_massive() -> Corpus:
@@ -183,9 +188,12 @@ LOADERS: dict[str, Callable[[], Corpus]] = {
 
 
 def _sources(work: Path, name: str, comments: pd.DataFrame) -> tuple[SourceConfig, ...]:
+    """One CSV source of the comments; a ``segment`` column (who) is mapped as the segment."""
     path = work / f"{name}.csv"
-    comments[["id", "text"]].to_csv(path, index=False)
-    return (SourceConfig(path=path, channel=name, columns=ColumnMap(id="id", text="text")),)
+    segment = "segment" if "segment" in comments else None
+    comments[["id", "text", *([segment] if segment else [])]].to_csv(path, index=False)
+    columns = ColumnMap(id="id", text="text", segment=segment)
+    return (SourceConfig(path=path, channel=name, columns=columns),)
 
 
 def _config(work: Path, db: str, sources: tuple[SourceConfig, ...], seed: int) -> Config:

@@ -130,7 +130,9 @@ class Engine:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for ``texts``, from the cache where stored (the encoder loads for misses)."""
-        return embed_texts(texts, self.embedder, self.store if self.config.embed.cache else None)
+        markers = self.cache.model(self.config, self.store, active_model_id(self.store)).markers
+        store = self.store if self.config.embed.cache else None
+        return embed_texts(texts, self.embedder, store, markers=markers)
 
     def tagger(self, store: Store | None = None) -> Tagger:
         """The loaded tagger, serving the active model and taxonomy (checked through ``store``,

@@ -3,7 +3,8 @@
 A handle or tag names *who* a comment is addressed to or *where* it was posted (an airline, a
 store, a channel), not *what* it is about; left in, topics followed the addressee ("Usairways
 great · good usairways" on a complaint cluster). Stripped before embedding and before labelling;
-the stored and displayed text keeps them.
+the stored and displayed text keeps them. Names that mark a comment's segment ("Hey United, ...")
+go the same way once the fit has found them (``segment_markers``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import re
 HANDLE = re.compile(r"(?<![\w.])[@#][A-Za-z_]\w*")
 
 
-def subject_text(text: str) -> str:
-    """The text without handles and tags, whitespace closed up; the text itself if nothing else
-    is left (a comment that is only a handle)."""
-    stripped = " ".join(HANDLE.sub(" ", text).split())
-    return stripped or text
+def subject_text(text: str, markers: re.Pattern[str] | None = None) -> str:
+    """The text without handles and tags (and ``markers``' words), whitespace closed up; the
+    text itself if nothing else is left (a comment that is only a handle)."""
+    stripped = HANDLE.sub(" ", text)
+    if markers is not None:
+        stripped = markers.sub(" ", stripped)
+    return " ".join(stripped.split()) or text

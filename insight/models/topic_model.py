@@ -38,6 +38,7 @@ from insight.models.neighbours import (
     present_ids,
 )
 from insight.models.quotes import pick_quotes
+from insight.models.segment_markers import marker_pattern
 from insight.models.subject import subject_text
 from insight.models.theme_merge import theme_groups
 from insight.models.topic_labels import (
@@ -63,9 +64,10 @@ FORMAT_VERSION = 2
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
 
 
-def subject_docs(texts: Sequence[str]) -> list[str]:
-    """What keywords and labels are drawn from: no handles, tags or redaction placeholders."""
-    return [PLACEHOLDER.sub(" ", subject_text(t)) for t in texts]
+def subject_docs(texts: Sequence[str], markers: re.Pattern[str] | None = None) -> list[str]:
+    """What keywords and labels are drawn from: no handles, tags, segment markers or redaction
+    placeholders."""
+    return [PLACEHOLDER.sub(" ", subject_text(t, markers)) for t in texts]
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,12 @@ class TopicModel:
         self.seconds_: dict[str, float] = {}
         self._tagger: Any = None
 
+    @property
+    def markers(self) -> re.Pattern[str] | None:
+        """The fit's segment markers as one pattern (``subject_text``), None when there are none:
+        every text this model embeds or tags goes through it."""
+        return marker_pattern(self.meta_.get("segment_markers", []))
+
     def params(self) -> dict[str, Any]:
         return {**self.p.model_dump(), "seed": self.seed}
 
@@ -132,6 +140,7 @@ class TopicModel:
         quotes_from: Sequence[str] | None = None,
         embed: Callable[[list[str]], np.ndarray] | None = None,
         p_positive: np.ndarray | None = None,
+        markers: Sequence[str] = (),
     ) -> TopicModel:
         """Fit topics on mention texts and their embeddings.
 
@@ -139,7 +148,9 @@ class TopicModel:
         ``embed`` (the same encoder that made ``embeddings``) lets keywords be re-ranked by
         meaning (KeyBERT-style), which reads far better than raw c-TF-IDF; without it the
         c-TF-IDF ranking is used. ``p_positive`` (per text, from the sentiment model) keeps the
-        theme merge from joining praise with complaints (``merge_sentiment_gap``).
+        theme merge from joining praise with complaints (``merge_sentiment_gap``). ``markers``:
+        the words that mark a segment (``segment_markers``), kept out of keywords and labels as
+        they were kept out of ``embeddings``, and stored for tagging.
         """
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
@@ -149,7 +160,7 @@ class TopicModel:
             raise ValueError(f"need at least 20 mentions to fit topics, got {len(texts)}")
         embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         self.seconds_ = {}
-        self.meta_ = {}
+        self.meta_ = {"segment_markers": sorted(markers)}
         started = time.perf_counter()
         knn = exact_knn(embeddings, self.p.umap_neighbors)
         self.seconds_["knn"] = time.perf_counter() - started
@@ -259,7 +270,7 @@ class TopicModel:
             calculate_probabilities=False,
             verbose=False,
         )
-        docs = subject_docs(texts)
+        docs = subject_docs(texts, self.markers)
         time_calls(umap_model, "fit", "reduce", self.seconds_)
         time_calls(hdbscan_model, "fit", "cluster", self.seconds_)
         with warnings.catch_warnings():
@@ -347,7 +358,7 @@ class TopicModel:
         """Each theme's label: a noun phrase of its clauses, unique across themes; the general
         bucket is named as such."""
         ids = centred[0]
-        found = self._phrases(subject_docs(texts), labels)
+        found = self._phrases(subject_docs(texts, self.markers), labels)
         centroids = dict(zip(*centred, strict=True))
         subjects = {t: f for t, f in found.items() if t != general}
         phrases = choose_labels(subjects, centroids, embed, keywords)

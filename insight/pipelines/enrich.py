@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,11 +13,16 @@ from insight.store import Store
 
 
 def embed_texts(
-    texts: Sequence[str], embedder: MiniLMEmbedder, store: Store | None, progress: bool = False
+    texts: Sequence[str],
+    embedder: MiniLMEmbedder,
+    store: Store | None,
+    progress: bool = False,
+    markers: re.Pattern[str] | None = None,
 ) -> np.ndarray:
-    """One unit vector per text's subject (``subject_text``: no @handles or #tags); only texts
-    missing from the cache are encoded. Every mention embedding is made here."""
-    texts = [subject_text(t) for t in texts]
+    """One unit vector per text's subject (``subject_text``: no @handles or #tags, nor the
+    fitted model's segment ``markers``); only texts missing from the cache are encoded. Every
+    mention embedding is made here."""
+    texts = [subject_text(t, markers) for t in texts]
     hashes = [text_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.model_id, hashes) if store is not None else {}
     missing: dict[str, str] = {}

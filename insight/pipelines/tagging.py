@@ -222,7 +222,7 @@ class Tagger:
                 frame[column] = []
             return frame, np.zeros(0, dtype=np.int64), None
         texts = frame["text"].tolist()
-        embeddings = embed_texts(texts, self.embedder, None)
+        embeddings = embed_texts(texts, self.embedder, None, markers=model.markers)
         model_ids, confidence, subtopic_ids = model.tag(embeddings)
         scored = score_mentions(self.sentiment, texts, embeddings)
         topic_ids = tmap.assign(model_ids, embeddings)

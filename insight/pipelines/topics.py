@@ -14,6 +14,7 @@ import pandas as pd
 from insight.config import Config
 from insight.errors import NotFittedError
 from insight.models.embedder import MiniLMEmbedder
+from insight.models.segment_markers import find_markers, marker_pattern
 from insight.models.sentiment import SentimentModel
 from insight.models.topic_model import TopicModel
 from insight.models.topic_tree import subtopic_model_id
@@ -81,17 +82,19 @@ def fit_topics(
     sample = _fit_sample(len(mentions), config.topics.fit_sample, config.seed)
     fitted = mentions.iloc[sample].reset_index(drop=True)
     texts = fitted["text"].tolist()
-    comments = store.comments(sorted(set(fitted["comment_id"]))).set_index("id")["text"]
-    embeddings = embed_texts(texts, embedder, cache, progress=progress)
+    comments = store.comments(sorted(set(fitted["comment_id"]))).set_index("id")
+    markers = find_markers(comments["text"].tolist(), comments["segment"].tolist())
+    embeddings = embed_texts(texts, embedder, cache, progress, marker_pattern(markers))
     sentiment = build_sentiment(config)
     scored = score_mentions(sentiment, texts, embeddings)
     model = build_topic_model(config)
     model.fit(
         texts,
         embeddings,
-        quotes_from=comments.loc[fitted["comment_id"]].tolist(),
+        quotes_from=comments.loc[fitted["comment_id"], "text"].tolist(),
         embed=embedder.encode,
         p_positive=scored["p_positive"].to_numpy(),
+        markers=markers,
     )
     model.meta_["embedder"] = embedder.model_id
     model.meta_["fit_sample"] = len(fitted)
@@ -116,7 +119,7 @@ def fit_topics(
     for start in range(0, len(rest), step):
         chunk = mentions.iloc[rest[start : start + step]]
         chunk_texts = chunk["text"].tolist()
-        vectors = embed_texts(chunk_texts, embedder, cache)
+        vectors = embed_texts(chunk_texts, embedder, cache, markers=reloaded.markers)
         bar.update(len(chunk))
         labels, confidence, subtopics = reloaded.tag(vectors)
         _save_levels(store, model_id, chunk["id"], labels, confidence, subtopics, "assign")
@@ -194,7 +197,7 @@ def tag_mentions(
     One embedding pass serves both the topic vote and the sentiment head; nothing is refitted.
     """
     texts = mentions["text"].tolist()
-    embeddings = embed_texts(texts, embedder, store, progress=progress)
+    embeddings = embed_texts(texts, embedder, store, progress, model.markers)
     labels, confidence = model.transform(embeddings)
     out = mentions[["id", "comment_id", "text"]].rename(columns={"id": "mention_id"}).copy()
     out["topic_id"] = labels
