@@ -10,9 +10,11 @@ go the same way once the fit has found them (``segment_markers``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 #: An @handle or #tag at a word start ("@united", "#customerservice"); not "#1" or an e-mail.
 HANDLE = re.compile(r"(?<![\w.])[@#][A-Za-z_]\w*")
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
 
 
 def subject_text(text: str, markers: re.Pattern[str] | None = None) -> str:
@@ -22,3 +24,9 @@ def subject_text(text: str, markers: re.Pattern[str] | None = None) -> str:
     if markers is not None:
         stripped = markers.sub(" ", stripped)
     return " ".join(stripped.split()) or text
+
+
+def subject_docs(texts: Sequence[str], markers: re.Pattern[str] | None = None) -> list[str]:
+    """What keywords and labels are drawn from: no handles, tags, segment markers or redaction
+    placeholders."""
+    return [PLACEHOLDER.sub(" ", subject_text(t, markers)) for t in texts]

@@ -39,7 +39,7 @@ from insight.models.neighbours import (
 )
 from insight.models.quotes import pick_quotes
 from insight.models.segment_markers import marker_pattern
-from insight.models.subject import subject_text
+from insight.models.subject import subject_docs
 from insight.models.theme_merge import theme_groups
 from insight.models.topic_labels import (
     CX_STOP_WORDS,
@@ -61,13 +61,6 @@ GENERAL = "General feedback"
 #: Cosine at which an indexed mention counts as the query's own text (float16 index rounding).
 SAME_TEXT = 0.999
 FORMAT_VERSION = 2
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")  # redaction placeholders carry no topic words
-
-
-def subject_docs(texts: Sequence[str], markers: re.Pattern[str] | None = None) -> list[str]:
-    """What keywords and labels are drawn from: no handles, tags, segment markers or redaction
-    placeholders."""
-    return [PLACEHOLDER.sub(" ", subject_text(t, markers)) for t in texts]
 
 
 @dataclass(frozen=True)
