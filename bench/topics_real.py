@@ -342,15 +342,21 @@ def bertopic_defaults(texts: list[str], mentions: pd.DataFrame, corpus: Corpus) 
 def segment_nmi(
     segments: dict[str, dict[str, str]], found: dict[str, pd.Series]
 ) -> dict[str, float]:
-    """NMI of each labelling in ``found`` (comment -> topic) against each segment."""
+    """NMI of each labelling in ``found`` (comment -> topic) against each segment; with the
+    themes, also the chance level (the same topics shuffled over the comments, mean of five)."""
     out = {}
+    rng = np.random.default_rng(0)
     for segment, values in segments.items():
         for name, topics in found.items():
             ids = [cid for cid in topics.index if cid in values]
             truth = [values[cid] for cid in ids]
-            out[f"segment {segment} | {name}"] = float(
-                normalized_mutual_info_score(truth, topics.loc[ids].to_numpy())
-            )
+            labels = topics.loc[ids].to_numpy()
+            out[f"segment {segment} | {name}"] = float(normalized_mutual_info_score(truth, labels))
+            if name == "themes":
+                shuffled = [
+                    normalized_mutual_info_score(truth, rng.permutation(labels)) for _ in range(5)
+                ]
+                out[f"segment {segment} | chance"] = float(np.mean(shuffled))
     return out
 
 
@@ -419,12 +425,13 @@ def print_tables(rows: list[dict[str, Any]]) -> None:
     segments = sorted({k.split(" | ")[0] for r in rows for k in r if k.startswith("segment ")})
     if segments:
         print("\nWhat, not who: NMI against a segment (who wrote it or where; low is right):")
-        print("| corpus | segment | NMI themes | NMI subtopics | NMI BERTopic |")
-        print("|---|---|---:|---:|---:|")
+        print("| corpus | segment | NMI themes | NMI subtopics | NMI BERTopic | chance (themes) |")
+        print("|---|---|---:|---:|---:|---:|")
     for row in rows:
         for segment in segments:
             if f"{segment} | themes" in row:
-                cells = [row[f"{segment} | {n}"] for n in ("themes", "subtopics", "BERTopic")]
+                names = ("themes", "subtopics", "BERTopic", "chance")
+                cells = [row.get(f"{segment} | {n}", float("nan")) for n in names]
                 print(
                     f"| {row['corpus']} | {segment.removeprefix('segment ')} | "
                     + " | ".join(f"{c:.3f}" for c in cells)
