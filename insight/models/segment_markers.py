@@ -28,23 +28,25 @@ MIN_LIFT = 2.0
 #: Share of a word's occurrences inside a sentence that are capitalised, for it to be a name.
 NAME_CASE = 0.8
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
-SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
+SENTENCE_END = re.compile(r"[.!?:;\n]")
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
-    """Each word of ``text`` with whether it stands inside a sentence (not first)."""
+    """Each word of ``text`` with whether it stands inside a sentence (a word before it and no
+    sentence end between them)."""
     out = []
+    previous_end = -1
     for match in WORD.finditer(text):
-        before = text[: match.start()]
-        inside = bool(before.strip()) and not SENTENCE_END.search(before)
-        out.append((match.group(), inside))
+        gap = text[previous_end : match.start()] if previous_end >= 0 else ""
+        out.append((match.group(), previous_end >= 0 and not SENTENCE_END.search(gap)))
+        previous_end = match.end()
     return out
 
 
 def find_markers(texts: Sequence[str], segments: Sequence[str | None]) -> list[str]:
     """Lower-case marker words of ``texts`` (comments) given each one's segment (None: unknown).
     Fewer than two known segment values: none."""
-    known = [(t, s) for t, s in zip(texts, segments, strict=True) if s]
+    known = [(t, s) for t, s in zip(texts, segments, strict=True) if isinstance(s, str) and s]
     values = Counter(s for _, s in known)
     if len(values) < 2:
         return []
@@ -52,10 +54,10 @@ def find_markers(texts: Sequence[str], segments: Sequence[str | None]) -> list[s
     capitalised: Counter[str] = Counter()
     inside: Counter[str] = Counter()
     for raw, segment in known:
-        text = HANDLE.sub(" ", raw)  # handles are stripped before markers are looked for
-        for word in {w.lower() for w, _ in _words(text)}:
+        words = _words(HANDLE.sub(" ", raw))  # handles go before markers are looked for
+        for word in {w.lower() for w, _ in words}:
             in_comments.setdefault(word, Counter())[segment] += 1
-        for word, within in _words(text):
+        for word, within in words:
             if within:
                 inside[word.lower()] += 1
                 capitalised[word.lower()] += word[0].isupper()
