@@ -146,9 +146,8 @@ def load_bitext_brands() -> Corpus:
         f"Hey {AIRLINES[b][0]}, {text}" if named else f"@{AIRLINES[b][1]} {text}"
         for text, b, named in zip(corpus.comments["text"], brand, by_name, strict=True)
     ]
-    ids = corpus.comments["id"].tolist()
-    airline = {cid: AIRLINES[b][0] for cid, b in zip(ids, brand, strict=True)}
     segment = [AIRLINES[b][0] for b in brand]
+    airline = dict(zip(corpus.comments["id"], segment, strict=True))
     return Corpus(
         corpus.comments.assign(text=texts, segment=segment), corpus.levels, {"airline": airline}
     )

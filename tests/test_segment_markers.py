@@ -33,7 +33,7 @@ def test_names_tied_to_one_segment_are_markers() -> None:
     assert find_markers(texts, ["Delta"] * len(texts)) == []  # one segment: nothing to tell
     assert find_markers(texts, [None] * len(texts)) == []
     # comments without a segment (None, or NaN from a data frame) are no segment of their own
-    unknown: list[str | None] = [None if i % 2 else float("nan") for i in range(40)]  # type: ignore[misc]
+    unknown = [None if i % 2 else float("nan") for i in range(40)]
     more = ["Heathrow lounge was packed"] * 40
     assert find_markers([*texts, *more], [*segments, *unknown]) == ["delta", "jetblue", "united"]
 

@@ -59,8 +59,9 @@ def find_markers(texts: Sequence[str], segments: Sequence[str | None]) -> list[s
             in_comments.setdefault(word, Counter())[segment] += 1
         for word, within in words:
             if within:
-                inside[word.lower()] += 1
-                capitalised[word.lower()] += word[0].isupper()
+                lower = word.lower()
+                inside[lower] += 1
+                capitalised[lower] += word[0].isupper()
     markers = []
     for word, by_segment in in_comments.items():
         total = sum(by_segment.values())
@@ -82,11 +83,3 @@ def marker_pattern(markers: Sequence[str]) -> re.Pattern[str] | None:
         return None
     words = "|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True))
     return re.compile(rf"(?<![\w'’-])(?:{words})(?![\w'’-])", re.IGNORECASE)
-
-
-def without_markers(text: str, pattern: re.Pattern[str] | None) -> str:
-    """``text`` with marker words removed and whitespace closed up (itself if nothing is left)."""
-    if pattern is None:
-        return text
-    stripped = " ".join(pattern.sub(" ", text).split())
-    return stripped or text
